@@ -1,0 +1,52 @@
+using Diffusion.Functional.Images;
+
+namespace Diffusion.Functional.Processes;
+
+/// <summary>
+/// The forward-process posterior q(x_s | x_t, x_0) = N(CoefX0·x_0 + CoefXt·x_t, Variance·I) for s &lt; t
+/// (DDPM eqs. 6–7 for s = t − 1; the general gap as in DDIM, Song et al. 2021, eq. 7 with σ² at its DDPM value).
+/// </summary>
+/// <param name="From">t, the step conditioned on.</param>
+/// <param name="To">s, the step sampled, 0 ≤ s &lt; t.</param>
+/// <param name="CoefX0">The weight of x_0 in the mean.</param>
+/// <param name="CoefXt">The weight of x_t in the mean.</param>
+/// <param name="Variance">The variance, ≥ 0 (0 when s = 0: the posterior of x_0 given x_0 is a point mass).</param>
+public sealed record PosteriorKernel(int From, int To, double CoefX0, double CoefXt, double Variance)
+{
+    /// <summary>√Variance.</summary>
+    public double StandardDeviation => Math.Sqrt(Variance);
+
+    /// <summary>The mean CoefX0·x_0 + CoefXt·x_t for scalars.</summary>
+    public double Mean(double x0, double xt) => CoefX0 * x0 + CoefXt * xt;
+
+    /// <summary>The law of x_s for scalar x_0 and x_t.</summary>
+    public ScalarGaussian Apply(double x0, double xt) => new(Mean(x0, xt), Variance);
+
+    /// <summary>The law of x_s for images x_0 and x_t of one shape.</summary>
+    public GaussianImage Apply(Image x0, Image xt) => new(Image.Combine(CoefX0, x0, CoefXt, xt), Variance);
+
+    /// <summary>The reparameterised sample mean + σ·ε for scalars.</summary>
+    public double Sample(double x0, double xt, double standardNormal) => Mean(x0, xt) + StandardDeviation * standardNormal;
+
+    /// <summary>The reparameterised sample (CoefX0·x_0 + CoefXt·x_t) + σ·ε, pixel by pixel.</summary>
+    public Image Sample(Image x0, Image xt, Image noise) => Image.Combine(CoefX0, x0, CoefXt, xt, StandardDeviation, noise);
+
+    /// <summary>
+    /// The kernel of x_r given (x_t, x_0) obtained by sampling x_s from this kernel and then x_r from
+    /// <paramref name="next"/> (which must start at s): mean weights add up linearly and variances as
+    /// CoefXt(next)²·Variance + Variance(next). For the DDPM posteriors this equals the direct jump t → r
+    /// (the posterior chain is Markov given x_0).
+    /// </summary>
+    public PosteriorKernel Then(PosteriorKernel next)
+    {
+        ArgumentNullException.ThrowIfNull(next);
+        if (next.From != To)
+            throw new ArgumentException($"next starts at step {next.From} but this kernel ends at step {To}; they do not compose.", nameof(next));
+        return new PosteriorKernel(
+            From,
+            next.To,
+            next.CoefX0 + next.CoefXt * CoefX0,
+            next.CoefXt * CoefXt,
+            next.CoefXt * next.CoefXt * Variance + next.Variance);
+    }
+}

@@ -1,0 +1,274 @@
+using System.Globalization;
+using Diffusion.Functional.Numerics;
+
+namespace Diffusion.Functional.Schedules;
+
+/// <summary>
+/// A variance schedule β_1..β_T of the forward process q(x_t | x_{t−1}) = N(√(1 − β_t) x_{t−1}, β_t I) (DDPM eq. 2),
+/// with every quantity that the forward and posterior steps need precomputed once, in double.
+/// Timesteps are 1-based as in Ho et al. 2020: t ∈ 1..T, and t = 0 stands for the data, with ᾱ_0 = 1.
+/// Immutable; built only by the named factories, which validate their arguments.
+/// </summary>
+public sealed record NoiseSchedule
+{
+    // Index t holds the value at timestep t; index 0 holds the t = 0 value where one is defined (ᾱ_0 = 1).
+    private readonly double[] _beta;
+    private readonly double[] _alpha;
+    private readonly double[] _alphaBar;
+    private readonly double[] _logAlphaBar;
+    private readonly double[] _oneMinusAlphaBar;
+    private readonly double[] _sqrtAlphaBar;
+    private readonly double[] _sqrtOneMinusAlphaBar;
+    private readonly double[] _posteriorVariance;
+    private readonly double[] _posteriorLogVarianceClipped;
+    private readonly double[] _posteriorMeanCoefX0;
+    private readonly double[] _posteriorMeanCoefXt;
+
+    /// <summary>How the β were made.</summary>
+    public ScheduleKind Kind { get; }
+
+    /// <summary>The number of diffusion steps T (≥ 1).</summary>
+    public int Steps { get; }
+
+    /// <summary>A short human-readable description, e.g. <c>linear(T=200, β 0.0001→0.02)</c>.</summary>
+    public string Description { get; }
+
+    private NoiseSchedule(ScheduleKind kind, double[] betasZeroBased, string description)
+    {
+        Kind = kind;
+        Steps = betasZeroBased.Length;
+        Description = description;
+        int n = Steps + 1;
+        _beta = new double[n];
+        _alpha = new double[n];
+        _alphaBar = new double[n];
+        _logAlphaBar = new double[n];
+        _oneMinusAlphaBar = new double[n];
+        _sqrtAlphaBar = new double[n];
+        _sqrtOneMinusAlphaBar = new double[n];
+        _posteriorVariance = new double[n];
+        _posteriorLogVarianceClipped = new double[n];
+        _posteriorMeanCoefX0 = new double[n];
+        _posteriorMeanCoefXt = new double[n];
+
+        // t = 0 is the data: ᾱ_0 = 1, 1 − ᾱ_0 = 0.
+        _alpha[0] = 1.0;
+        _alphaBar[0] = 1.0;
+        _sqrtAlphaBar[0] = 1.0;
+
+        for (int t = 1; t <= Steps; t++)
+        {
+            double beta = betasZeroBased[t - 1];
+            _beta[t] = beta;
+            _alpha[t] = 1.0 - beta;
+            // ᾱ is the running product of (1 − β), as improved-diffusion and diffusers compute it …
+            _alphaBar[t] = _alphaBar[t - 1] * _alpha[t];
+            // … but 1 − ᾱ comes from log ᾱ = Σ log1p(−β) and −expm1, which does not cancel when ᾱ ≈ 1.
+            _logAlphaBar[t] = _logAlphaBar[t - 1] + AccurateMath.Log1P(-beta);
+            // 1 − ᾱ_1 = β_1 exactly; using β_1 itself makes the posterior's x_0 weight at t = 1 exactly 1.
+            _oneMinusAlphaBar[t] = t == 1 ? beta : -AccurateMath.ExpM1(_logAlphaBar[t]);
+            _sqrtAlphaBar[t] = Math.Sqrt(_alphaBar[t]);
+            _sqrtOneMinusAlphaBar[t] = Math.Sqrt(_oneMinusAlphaBar[t]);
+
+            // Posterior q(x_{t−1} | x_t, x_0), DDPM eqs. 6–7.
+            double oneMinusPrevOverOneMinus = _oneMinusAlphaBar[t - 1] / _oneMinusAlphaBar[t];
+            // The ratio is < 1 in exact arithmetic; when ᾱ ≈ 0 both 1 − ᾱ round near 1 and the rounded ratio can
+            // exceed 1 by an ulp. The true β̃_t is below β_t, so the nearer double is never above it.
+            _posteriorVariance[t] = Math.Min(oneMinusPrevOverOneMinus * beta, beta);
+            _posteriorMeanCoefX0[t] = beta * _sqrtAlphaBar[t - 1] / _oneMinusAlphaBar[t];
+            _posteriorMeanCoefXt[t] = _oneMinusAlphaBar[t - 1] * Math.Sqrt(_alpha[t]) / _oneMinusAlphaBar[t];
+        }
+
+        for (int t = 1; t <= Steps; t++)
+        {
+            // β̃_1 = 0 has no logarithm; improved-diffusion puts β̃_2 in its place. With T = 1 there is no β̃_2,
+            // and we use log β_1, the "fixed large" variance of that step.
+            double v = t > 1 ? _posteriorVariance[t] : Steps > 1 ? _posteriorVariance[2] : _beta[1];
+            _posteriorLogVarianceClipped[t] = Math.Log(v);
+        }
+    }
+
+    /// <summary>
+    /// The linear schedule of DDPM (Ho et al. 2020, §4): β_t evenly spaced from β_start (t = 1) to β_end (t = T),
+    /// as <c>torch.linspace(β_start, β_end, T)</c>. The seed notebook uses T = 200, 1e-4 → 0.02 (ᾱ_200 ≈ 0.1322);
+    /// DDPM uses T = 1000, 1e-4 → 0.02.
+    /// </summary>
+    /// <param name="steps">T, range T ≥ 1.</param>
+    /// <param name="betaStart">β_1, range 0 &lt; β_start ≤ β_end.</param>
+    /// <param name="betaEnd">β_T, range β_start ≤ β_end &lt; 1.</param>
+    public static NoiseSchedule Linear(int steps, double betaStart, double betaEnd)
+    {
+        ValidateRange(steps, betaStart, betaEnd);
+        double[] betas = Linspace(betaStart, betaEnd, steps);
+        return new NoiseSchedule(ScheduleKind.Linear, betas, $"linear(T={steps}, β {Show(betaStart)}→{Show(betaEnd)})");
+    }
+
+    /// <summary>
+    /// The "scaled linear" schedule of Stable Diffusion (diffusers' <c>scaled_linear</c>): √β_t evenly spaced from
+    /// √β_start to √β_end, then squared. Stable Diffusion uses T = 1000, 0.00085 → 0.012.
+    /// </summary>
+    /// <param name="steps">T, range T ≥ 1.</param>
+    /// <param name="betaStart">β_1, range 0 &lt; β_start ≤ β_end.</param>
+    /// <param name="betaEnd">β_T, range β_start ≤ β_end &lt; 1.</param>
+    public static NoiseSchedule ScaledLinear(int steps, double betaStart, double betaEnd)
+    {
+        ValidateRange(steps, betaStart, betaEnd);
+        double[] roots = Linspace(Math.Sqrt(betaStart), Math.Sqrt(betaEnd), steps);
+        double[] betas = Array.ConvertAll(roots, r => r * r);
+        return new NoiseSchedule(ScheduleKind.ScaledLinear, betas, $"scaled-linear(T={steps}, β {Show(betaStart)}→{Show(betaEnd)})");
+    }
+
+    /// <summary>
+    /// The sigmoid schedule as diffusers defines it (<c>betas_for_sigmoid</c>, from GeoDiff, Xu et al. 2022):
+    /// β_t = σ(x_t)·(β_end − β_start) + β_start with x_t evenly spaced on [−6, 6] and σ the logistic function.
+    /// </summary>
+    /// <param name="steps">T, range T ≥ 1.</param>
+    /// <param name="betaStart">The β that σ = 0 would give, range 0 &lt; β_start ≤ β_end.</param>
+    /// <param name="betaEnd">The β that σ = 1 would give, range β_start ≤ β_end &lt; 1.</param>
+    public static NoiseSchedule Sigmoid(int steps, double betaStart, double betaEnd)
+    {
+        ValidateRange(steps, betaStart, betaEnd);
+        double[] ramp = Linspace(-6.0, 6.0, steps);
+        double[] betas = Array.ConvertAll(ramp, x => 1.0 / (1.0 + Math.Exp(-x)) * (betaEnd - betaStart) + betaStart);
+        return new NoiseSchedule(ScheduleKind.Sigmoid, betas, $"sigmoid(T={steps}, β {Show(betaStart)}→{Show(betaEnd)})");
+    }
+
+    /// <summary>
+    /// The cosine schedule of improved DDPM (Nichol &amp; Dhariwal 2021, eq. 17): ᾱ(t) = f(t)/f(0) with
+    /// f(t) = cos²(((t/T + s)/(1 + s))·π/2), and β_t = min(1 − ᾱ(t)/ᾱ(t−1), maxBeta). ᾱ is then recomputed as the
+    /// running product of (1 − β) after clipping, as improved-diffusion does. 1 − f(t)/f(t−1) is evaluated as
+    /// sin(a + b)·sin(a − b)/cos²(b), an exact rewriting that does not cancel for small t.
+    /// </summary>
+    /// <param name="steps">T, range T ≥ 1.</param>
+    /// <param name="offset">s, the small offset that keeps β_1 from being too small; range 0 ≤ s ≤ 1, default 0.008.</param>
+    /// <param name="maxBeta">The clip on β near t = T; range 0 &lt; maxBeta &lt; 1, default 0.999.</param>
+    public static NoiseSchedule Cosine(int steps, double offset = 0.008, double maxBeta = 0.999)
+    {
+        Guard.AtLeast(steps, 1, nameof(steps));
+        Guard.ClosedInterval(offset, 0.0, 1.0, nameof(offset));
+        Guard.OpenInterval(maxBeta, 0.0, 1.0, nameof(maxBeta));
+        var betas = new double[steps];
+        double Angle(int t) => ((double)t / steps + offset) / (1.0 + offset) * (Math.PI / 2.0);
+        double halfStep = 1.0 / steps / (1.0 + offset) * (Math.PI / 2.0); // a − b, computed without subtracting
+        for (int t = 1; t <= steps; t++)
+        {
+            double a = Angle(t), b = Angle(t - 1);
+            double cosB = Math.Cos(b);
+            double beta = Math.Sin(a + b) * Math.Sin(halfStep) / (cosB * cosB);
+            betas[t - 1] = Math.Min(beta, maxBeta);
+        }
+        return new NoiseSchedule(ScheduleKind.Cosine, betas, $"cosine(T={steps}, s={Show(offset)}, max β={Show(maxBeta)})");
+    }
+
+    /// <summary>A schedule from the user's own β_1..β_T.</summary>
+    /// <param name="betas">β_t for t = 1..T in order; each in the open interval (0, 1); at least one.</param>
+    public static NoiseSchedule FromBetas(IEnumerable<double> betas)
+    {
+        ArgumentNullException.ThrowIfNull(betas);
+        double[] copy = betas.ToArray();
+        Guard.AtLeast(copy.Length, 1, "betas.Count");
+        for (int i = 0; i < copy.Length; i++)
+            Guard.OpenInterval(copy[i], 0.0, 1.0, $"betas[{i}] (β_{i + 1})");
+        return new NoiseSchedule(ScheduleKind.Custom, copy, $"custom(T={copy.Length})");
+    }
+
+    /// <summary>
+    /// Builds a schedule from β that have been checked by the caller (derived schedules such as respaced or
+    /// zero-terminal-SNR ones, where β_T = 1 is meaningful).
+    /// </summary>
+    internal static NoiseSchedule FromCheckedBetas(ScheduleKind kind, double[] betas, string description) =>
+        new(kind, (double[])betas.Clone(), description);
+
+    /// <summary>β_t, the variance added at step t (DDPM eq. 2). Range of t: 1..T.</summary>
+    public double Beta(int t) => _beta[Guard.Timestep(t, Steps)];
+
+    /// <summary>α_t = 1 − β_t (DDPM §2). Range of t: 1..T.</summary>
+    public double Alpha(int t) => _alpha[Guard.Timestep(t, Steps)];
+
+    /// <summary>ᾱ_t = ∏_{s=1}^{t} α_s (DDPM eq. 4); ᾱ_0 = 1. Range of t: 0..T.</summary>
+    public double AlphaBar(int t) => _alphaBar[Guard.TimestepOrZero(t, Steps)];
+
+    /// <summary>log ᾱ_t = Σ_{s ≤ t} log1p(−β_s), accurate also where ᾱ_t ≈ 1; log ᾱ_0 = 0. Range of t: 0..T.</summary>
+    public double LogAlphaBar(int t) => _logAlphaBar[Guard.TimestepOrZero(t, Steps)];
+
+    /// <summary>1 − ᾱ_t, the variance of q(x_t | x_0) (DDPM eq. 4), without cancellation; 0 at t = 0. Range of t: 0..T.</summary>
+    public double OneMinusAlphaBar(int t) => _oneMinusAlphaBar[Guard.TimestepOrZero(t, Steps)];
+
+    /// <summary>√ᾱ_t, the mean scale of q(x_t | x_0) (DDPM eq. 4). Range of t: 0..T.</summary>
+    public double SqrtAlphaBar(int t) => _sqrtAlphaBar[Guard.TimestepOrZero(t, Steps)];
+
+    /// <summary>√(1 − ᾱ_t), the standard deviation of q(x_t | x_0) (DDPM eq. 4). Range of t: 0..T.</summary>
+    public double SqrtOneMinusAlphaBar(int t) => _sqrtOneMinusAlphaBar[Guard.TimestepOrZero(t, Steps)];
+
+    /// <summary>β̃_t = (1 − ᾱ_{t−1})/(1 − ᾱ_t)·β_t, the variance of q(x_{t−1} | x_t, x_0) (DDPM eq. 7); β̃_1 = 0. Range of t: 1..T.</summary>
+    public double PosteriorVariance(int t) => _posteriorVariance[Guard.Timestep(t, Steps)];
+
+    /// <summary>log β̃_t with the t = 1 value replaced by log β̃_2 (improved-diffusion's clipping). Range of t: 1..T.</summary>
+    public double PosteriorLogVarianceClipped(int t) => _posteriorLogVarianceClipped[Guard.Timestep(t, Steps)];
+
+    /// <summary>The weight of x_0 in the posterior mean μ̃_t: √ᾱ_{t−1}·β_t/(1 − ᾱ_t) (DDPM eq. 7). Range of t: 1..T.</summary>
+    public double PosteriorMeanCoefX0(int t) => _posteriorMeanCoefX0[Guard.Timestep(t, Steps)];
+
+    /// <summary>The weight of x_t in the posterior mean μ̃_t: √α_t·(1 − ᾱ_{t−1})/(1 − ᾱ_t) (DDPM eq. 7). Range of t: 1..T.</summary>
+    public double PosteriorMeanCoefXt(int t) => _posteriorMeanCoefXt[Guard.Timestep(t, Steps)];
+
+    /// <summary>The signal-to-noise ratio SNR(t) = ᾱ_t/(1 − ᾱ_t) (Kingma et al. 2021, eq. 2). Range of t: 1..T.</summary>
+    public double Snr(int t) => _alphaBar[Guard.Timestep(t, Steps)] / _oneMinusAlphaBar[t];
+
+    /// <summary>log SNR(t) = log ᾱ_t − log(1 − ᾱ_t) (Kingma et al. 2021's λ_t), from the accurate logarithms. Range of t: 1..T.</summary>
+    public double LogSnr(int t) => _logAlphaBar[Guard.Timestep(t, Steps)] - Math.Log(_oneMinusAlphaBar[t]);
+
+    /// <summary>All precomputed quantities at timestep t ∈ 1..T.</summary>
+    public ScheduleRow Row(int t) => new(
+        Guard.Timestep(t, Steps), _beta[t], _alpha[t], _alphaBar[t], _sqrtAlphaBar[t], _sqrtOneMinusAlphaBar[t],
+        _posteriorVariance[t], _posteriorLogVarianceClipped[t], _posteriorMeanCoefX0[t], _posteriorMeanCoefXt[t],
+        Snr(t), LogSnr(t));
+
+    /// <summary>The rows for t = 1..T, in order.</summary>
+    public IEnumerable<ScheduleRow> Rows()
+    {
+        for (int t = 1; t <= Steps; t++) yield return Row(t);
+    }
+
+    /// <summary>β_1..β_T as a new array (0-based: element i is β_{i+1}).</summary>
+    public double[] Betas() => _beta[1..];
+
+    /// <summary>Two schedules are equal when they have the same kind and the same β, bit for bit.</summary>
+    public bool Equals(NoiseSchedule? other) =>
+        other is not null && Kind == other.Kind && _beta.AsSpan().SequenceEqual(other._beta);
+
+    /// <inheritdoc />
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        hash.Add(Kind);
+        foreach (double b in _beta) hash.Add(b);
+        return hash.ToHashCode();
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => Description;
+
+    private static void ValidateRange(int steps, double betaStart, double betaEnd)
+    {
+        Guard.AtLeast(steps, 1, nameof(steps));
+        Guard.OpenInterval(betaStart, 0.0, 1.0, nameof(betaStart));
+        Guard.OpenInterval(betaEnd, 0.0, 1.0, nameof(betaEnd));
+        if (betaStart > betaEnd)
+            throw new ArgumentOutOfRangeException(nameof(betaStart), betaStart,
+                $"betaStart = {Show(betaStart)} is larger than betaEnd = {Show(betaEnd)}; β must not decrease (betaStart ≤ betaEnd).");
+    }
+
+    /// <summary>n evenly spaced points from first to last inclusive (<c>torch.linspace</c>); n = 1 gives [first].</summary>
+    private static double[] Linspace(double first, double last, int n)
+    {
+        var points = new double[n];
+        if (n == 1) { points[0] = first; return points; }
+        double span = last - first;
+        for (int i = 0; i < n; i++) points[i] = first + span * i / (n - 1);
+        points[n - 1] = last;
+        return points;
+    }
+
+    private static string Show(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+}
