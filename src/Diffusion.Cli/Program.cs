@@ -1,0 +1,3 @@
+using Diffusion.Cli;
+
+return DiffusionCli.Run(args, Console.Out, Console.Error);
