@@ -188,13 +188,8 @@ internal static class FusedKernels
 
         if (j < n)
         {
-            low.Next(out var e0, out var e16);
-            high.Next(out var e8, out var e24);
             Span<float> block = stackalloc float[32];
-            e0.CopyTo(block);
-            e8.CopyTo(block[8..]);
-            e16.CopyTo(block[16..]);
-            e24.CopyTo(block[24..]);
+            NextBlock(ref low, ref high, block);
             ForwardScalarBlock(block, a, s, x0[j..], y[j..]);
         }
     }
@@ -238,11 +233,8 @@ internal static class FusedKernels
         for (; j <= n - 32; j += 32)
         {
             stream.Next(out var e0, out var e1);
-            var m0 = Vector512.FusedMultiplyAdd(vb, Vector512.LoadUnsafe(ref rt, (nuint)j), va * Vector512.LoadUnsafe(ref r0, (nuint)j));
-            var m1 = Vector512.FusedMultiplyAdd(
-                vb, Vector512.LoadUnsafe(ref rt, (nuint)(j + 16)), va * Vector512.LoadUnsafe(ref r0, (nuint)(j + 16)));
-            Vector512.FusedMultiplyAdd(vs, e0, m0).StoreUnsafe(ref ry, (nuint)j);
-            Vector512.FusedMultiplyAdd(vs, e1, m1).StoreUnsafe(ref ry, (nuint)(j + 16));
+            Step512(va, vb, vs, e0, ref r0, ref rt, ref ry, j);
+            Step512(va, vb, vs, e1, ref r0, ref rt, ref ry, j + 16);
         }
 
         if (j < n)
@@ -250,8 +242,7 @@ internal static class FusedKernels
             stream.Next(out var e0, out var e1);
             if (j <= n - 16)
             {
-                var m0 = Vector512.FusedMultiplyAdd(vb, Vector512.LoadUnsafe(ref rt, (nuint)j), va * Vector512.LoadUnsafe(ref r0, (nuint)j));
-                Vector512.FusedMultiplyAdd(vs, e0, m0).StoreUnsafe(ref ry, (nuint)j);
+                Step512(va, vb, vs, e0, ref r0, ref rt, ref ry, j);
                 PosteriorTail(e1, cx0, cxt, sigma, x0[(j + 16)..], xt[(j + 16)..], y[(j + 16)..]);
             }
             else
@@ -259,6 +250,16 @@ internal static class FusedKernels
                 PosteriorTail(e0, cx0, cxt, sigma, x0[j..], xt[j..], y[j..]);
             }
         }
+    }
+
+    /// <summary>y[j … j + 15] = fma(σ, ε, fma(c_xt, xt, c_x0·x0)) on 16 lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Step512(
+        Vector512<float> va, Vector512<float> vb, Vector512<float> vs, Vector512<float> noise,
+        ref float r0, ref float rt, ref float ry, int j)
+    {
+        var mean = Vector512.FusedMultiplyAdd(vb, Vector512.LoadUnsafe(ref rt, (nuint)j), va * Vector512.LoadUnsafe(ref r0, (nuint)j));
+        Vector512.FusedMultiplyAdd(vs, noise, mean).StoreUnsafe(ref ry, (nuint)j);
     }
 
     /// <summary>The last &lt; 16 elements from the first numbers of <paramref name="noise"/>.</summary>
@@ -296,15 +297,21 @@ internal static class FusedKernels
 
         if (j < n)
         {
-            low.Next(out var e0, out var e16);
-            high.Next(out var e8, out var e24);
             Span<float> block = stackalloc float[32];
-            e0.CopyTo(block);
-            e8.CopyTo(block[8..]);
-            e16.CopyTo(block[16..]);
-            e24.CopyTo(block[24..]);
+            NextBlock(ref low, ref high, block);
             PosteriorScalarBlock(block, cx0, cxt, sigma, x0[j..], xt[j..], y[j..]);
         }
+    }
+
+    /// <summary>The next 32 numbers of a Vector256 stream, in stream order, into <paramref name="block"/> (for tails).</summary>
+    private static void NextBlock(ref GaussianLanes256 low, ref GaussianLanes256 high, Span<float> block)
+    {
+        low.Next(out var e0, out var e16);
+        high.Next(out var e8, out var e24);
+        e0.CopyTo(block);
+        e8.CopyTo(block[8..]);
+        e16.CopyTo(block[16..]);
+        e24.CopyTo(block[24..]);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
