@@ -7,8 +7,12 @@ namespace Diffusion.Functional.Batches;
 /// </summary>
 internal static class BatchParallel
 {
-    /// <summary>Ranges per thread: small enough to balance uneven images (per-image timesteps), large enough to amortise a task.</summary>
-    private const int RangesPerThread = 4;
+    /// <summary>
+    /// Ranges per thread. Parallel.For hands them out dynamically, so the threads finish within about one range of
+    /// each other: a worker that wakes up late costs little when ranges are small. Measured on 2 threads (256 images,
+    /// the 50-step chain): 4 ranges per thread ran at 1.76× one thread, 64 at 1.88×; A lost nothing at 64.
+    /// </summary>
+    private const int RangesPerThread = 64;
 
     /// <summary>
     /// Calls <paramref name="range"/>(first, count) for consecutive ranges of images covering 0 … images − 1: on
