@@ -24,7 +24,7 @@ namespace Diffusion.Functional.Batches;
 /// Each vector path is its own non-inlined method: inlined into a caller, the generator's ~30 live vectors spill
 /// (measured at 4× in issue 5). They are also compiled fully optimised at their first call
 /// (<see cref="MethodImplOptions.AggressiveOptimization"/>): the tier-0 code that tiered compilation starts with runs
-/// the kernel about 10× slower (2.9 M against 0.29 M images/s in the first 50 ms of <c>diffusion bench</c>), and the
+/// the kernel about 10× slower (0.25 M against 2.2 M images/s in the first 50 ms of <c>diffusion bench</c>, docs/performance.md), and the
 /// optimised loop is the same instructions that tier 1 produces later (compared with DOTNET_JitDisasm).
 /// Lengths that are not a multiple of 32 or 16 finish through a block of numbers on the stack.
 /// </para>
