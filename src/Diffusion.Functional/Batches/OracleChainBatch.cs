@@ -45,7 +45,7 @@ public static class OracleChainBatch
     /// <summary>
     /// <see cref="Run(NoiseSchedule, ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, int, NoiseKey, Span{float})"/>
     /// with the images spread over up to <c>parallel.MaxDegreeOfParallelism</c> threads; the same bits for any count.
-    /// Allocates a few hundred bytes per call for the tasks, none per step.
+    /// Allocates about 2 KB per call for Parallel.For's tasks, none per step.
     /// </summary>
     /// <param name="schedule">The noise schedule.</param>
     /// <param name="x0">The clean images, image-major; finite values.</param>

@@ -34,6 +34,15 @@ public class FloatImageBatchTests
     }
 
     [Fact]
+    public void FromImageBatch_Throws_WhenAPixelDoesNotFitInFloat32()
+    {
+        ImageBatch wide = ImageBatch.FromImages([Image.FromPixels(2, 1, [0.0, 1e39])]);
+        var error = Assert.Throws<ArgumentException>(() => FloatImageBatch.FromImageBatch(wide));
+        Assert.Equal("batch", error.ParamName);
+        Assert.Contains("pixel 1", error.Message);
+    }
+
+    [Fact]
     public void FromPixels_Throws_WhenAPixelIsNotFinite()
     {
         var error = Assert.Throws<ArgumentException>(() => FloatImageBatch.FromPixels(1, 2, 1, [0f, float.NaN]));

@@ -25,7 +25,7 @@ public class NoiseBatchTests
     [Fact]
     public void Fill_IsTheNoiseThatForwardBatchAdds()
     {
-        // With x_0 = 0 and t = T of a schedule with ᾱ_T tiny, x_t = fma(s, ε, 0) = s·ε: the same ε, scaled.
+        // With x_0 = 0, x_t = fma(s, ε, a·0) = s·ε rounded once, the float product: the same ε, scaled.
         BatchCase c = BatchCases.Mnist(images: 3) with { Timesteps = [1000, 1000, 1000] };
         var zeros = new float[c.X0.Length];
         var xt = new float[c.X0.Length];
