@@ -107,10 +107,13 @@ public class IdxFileTests
             Assert.False(ReadsOrFailsCleanly(bytes, gzip: false, out _));
         });
 
-    // Sizes from the whole 32-bit range, near the signed limit, and small: products overflow, exceed the file, or fit.
+    // Sizes from the whole 32-bit range, near the signed limit, medium and small: products overflow 64 bits, exceed
+    // an array, exceed the file but fit in an array (the case that would allocate if unchecked), or fit the file.
     private static readonly Gen<uint> AnySize = Gen.OneOf(
         Gen.Choose(0, 8).Select(i => (uint)i),
-        Gen.Choose(0, 1000).Select(i => int.MaxValue - (uint)i + 1 - 1),
+        Gen.Choose(0, 8).Select(i => (uint)i),
+        Gen.Choose(1, 1 << 16).Select(i => (uint)i),
+        Gen.Choose(0, 1000).Select(i => int.MaxValue - (uint)i),
         Gen.Choose(0, 1000).Select(i => uint.MaxValue - (uint)i),
         Gen.Choose(int.MinValue, int.MaxValue).Select(i => (uint)i));
 
