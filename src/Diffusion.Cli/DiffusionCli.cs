@@ -28,6 +28,7 @@ public static class DiffusionCli
     private static IEnumerable<Command> Commands(CliConsole console)
     {
         yield return ScheduleCommand.Create(console);
+        yield return PlotsCommand.Create(console);
     }
 
     private static IEnumerable<string> CommandPath(ParseResult parsed)
