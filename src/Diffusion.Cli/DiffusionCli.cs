@@ -29,6 +29,9 @@ public static class DiffusionCli
     {
         yield return ScheduleCommand.Create(console);
         yield return PlotsCommand.Create(console);
+        yield return ForwardCommand.Create(console);
+        yield return ReverseCommand.Create(console);
+        yield return DigitCommand.Create(console);
     }
 
     private static IEnumerable<string> CommandPath(ParseResult parsed)
