@@ -28,6 +28,10 @@ public static class DiffusionCli
     private static IEnumerable<Command> Commands(CliConsole console)
     {
         yield return ScheduleCommand.Create(console);
+        yield return PlotsCommand.Create(console);
+        yield return ForwardCommand.Create(console);
+        yield return ReverseCommand.Create(console);
+        yield return DigitCommand.Create(console);
     }
 
     private static IEnumerable<string> CommandPath(ParseResult parsed)
