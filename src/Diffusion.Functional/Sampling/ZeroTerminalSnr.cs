@@ -11,11 +11,12 @@ namespace Diffusion.Functional.Sampling;
 public static class ZeroTerminalSnr
 {
     /// <summary>
-    /// The rescaled schedule (kind <see cref="ScheduleKind.ZeroTerminalSnr"/>). β'_1 = β_1, β'_T = 1, and for 2 ≤ t &lt; T
-    /// β'_t = 1 − r²with r = (√ᾱ_t − √ᾱ_T)/(√ᾱ_{t−1} − √ᾱ_T), computed as (1 − r)(1 + r) with
-    /// 1 − r = ᾱ_{t−1}β_t/((√ᾱ_{t−1} + √ᾱ_t)(√ᾱ_{t−1} − √ᾱ_T)), which does not cancel when β_t is small.
+    /// The rescaled schedule (kind <see cref="ScheduleKind.ZeroTerminalSnr"/>): β'_1 = β_1, β'_T = 1, and for 2 ≤ t &lt; T
+    /// β'_t = 1 − r_t² with r_t = d_t/d_{t−1}, d_t = √ᾱ_t − √ᾱ_T. The d_t are summed from the top as
+    /// d_{t−1} = d_t + g_t with the gaps g_t = √ᾱ_{t−1} − √ᾱ_t = ᾱ_{t−1}β_t/(√ᾱ_{t−1} + √ᾱ_t), all positive, so nothing
+    /// cancels near T where √ᾱ_{t−1} ≈ √ᾱ_T; then β'_t = g_t·(2d_t + g_t)/d_{t−1}² (that is (1 − r)(1 + r)).
     /// </summary>
-    /// <param name="schedule">T ≥ 2 steps, with √ᾱ_{T−1} &gt; √ᾱ_T in double precision (else the last step cannot be rescaled).</param>
+    /// <param name="schedule">T ≥ 2 steps, with √ᾱ_1 &gt; √ᾱ_T in double precision.</param>
     public static NoiseSchedule Rescale(NoiseSchedule schedule)
     {
         ArgumentNullException.ThrowIfNull(schedule);
@@ -24,23 +25,29 @@ public static class ZeroTerminalSnr
             throw new ArgumentException(
                 $"Zero-terminal-SNR rescaling needs T ≥ 2, but {schedule.Description} has T = 1: it keeps √ᾱ_1 and moves √ᾱ_T to 0, which is one step when T = 1.",
                 nameof(schedule));
-        double last = schedule.SqrtAlphaBar(steps);
-        if (!(schedule.SqrtAlphaBar(steps - 1) > last))
-            throw new ArgumentException(
-                $"√ᾱ_{steps - 1} = √ᾱ_{steps} = {last:R} in double precision for {schedule.Description}: the rescaled ᾱ_{steps - 1} would also be 0, and step {steps} would divide 0 by 0.",
-                nameof(schedule));
+
+        // distance[t] = d_t = √ᾱ_t − √ᾱ_T for t = 1..T, summed from the top.
+        var distance = new double[steps + 1];
+        var gap = new double[steps + 1];
+        for (int t = steps; t >= 2; t--)
+        {
+            double rootPrevious = schedule.SqrtAlphaBar(t - 1), root = schedule.SqrtAlphaBar(t);
+            gap[t] = schedule.AlphaBar(t - 1) * schedule.Beta(t) / (rootPrevious + root);
+            distance[t - 1] = distance[t] + gap[t];
+        }
+        for (int t = 2; t <= steps; t++)
+        {
+            if (!(distance[t - 1] > 0.0) || !double.IsFinite(distance[t - 1]))
+                throw new ArgumentException(
+                    $"√ᾱ_{t - 1} − √ᾱ_{steps} = {distance[t - 1]:R} for {schedule.Description}: ᾱ does not move in double precision over its last steps, so the rescaled ᾱ_{t - 1} would be 0 and step {t} would divide 0 by 0.",
+                    nameof(schedule));
+        }
 
         var betas = new double[steps];
         betas[0] = schedule.Beta(1);
         for (int t = 2; t < steps; t++)
-        {
-            double rootPrevious = schedule.SqrtAlphaBar(t - 1), root = schedule.SqrtAlphaBar(t);
-            double shiftedPrevious = rootPrevious - last;
-            double oneMinusRatio = schedule.AlphaBar(t - 1) * schedule.Beta(t) / ((rootPrevious + root) * shiftedPrevious);
-            double ratio = (root - last) / shiftedPrevious;
-            betas[t - 1] = Math.Clamp(oneMinusRatio * (1.0 + ratio), double.Epsilon, 1.0);
-        }
-        betas[steps - 1] = 1.0; // r = 0 exactly: ᾱ'_T = 0
+            betas[t - 1] = Math.Clamp(gap[t] * (2.0 * distance[t] + gap[t]) / (distance[t - 1] * distance[t - 1]), double.Epsilon, 1.0);
+        betas[steps - 1] = 1.0; // d_T = 0: ᾱ'_T = 0 exactly
         return NoiseSchedule.FromCheckedBetas(ScheduleKind.ZeroTerminalSnr, betas, $"zero-terminal-snr({schedule.Description})");
     }
 }

@@ -24,16 +24,18 @@ public class ZeroTerminalSnrTests
             Assert.Equal(schedule.Beta(1), rescaled.Beta(1));
             Assert.All(rescaled.Betas(), b => Assert.InRange(b, double.Epsilon, 1.0));
 
-            // Lin et al. 2024, Algorithm 1: √ᾱ'_t = (√ᾱ_t − √ᾱ_T)·√ᾱ_1/(√ᾱ_1 − √ᾱ_T). Rounding budget: the reference
-            // subtracts two roots that carry ≈ 2t roundings each (absolute, times the scale); the schedule stores β', so each
-            // factor α' = 1 − β' of its running product loses u·β'/(1 − β') relative when β' is near 1 (the last steps).
+            // Lin et al. 2024, Algorithm 1: √ᾱ'_t = (√ᾱ_t − √ᾱ_T)·√ᾱ_1/(√ᾱ_1 − √ᾱ_T), here evaluated naively as the
+            // reference. Its rounding: √ᾱ_t and √ᾱ_T carry ≤ (2t + 2) and (2T + 2) roundings of their size. The rescaled
+            // schedule stores β', so each factor α' = 1 − β' of its running product also loses u·β'/(1 − β') relative
+            // when β' is near 1 (the last steps).
             double first = schedule.SqrtAlphaBar(1), last = schedule.SqrtAlphaBar(steps), scale = first / (first - last);
             double relative = 0.0;
             for (int t = 1; t < steps; t++) // t = T is exactly 0, checked above
             {
                 relative += 4 * Unit / (1 - rescaled.Beta(t)) + 2 * Unit;
                 double expected = (schedule.SqrtAlphaBar(t) - last) * scale;
-                double tolerance = (4 * t + 16) * Unit * scale + relative * rescaled.SqrtAlphaBar(t);
+                double reference = Unit * ((2 * t + 2) * schedule.SqrtAlphaBar(t) + (2 * steps + 2) * last + 2 * expected) * scale;
+                double tolerance = reference + relative * rescaled.SqrtAlphaBar(t);
                 Approx.Absolute(expected, rescaled.SqrtAlphaBar(t), tolerance, $"{schedule}: √ᾱ'_{t}");
             }
         });
@@ -44,10 +46,27 @@ public class ZeroTerminalSnrTests
         var error = Assert.Throws<ArgumentException>(() => ZeroTerminalSnr.Rescale(NoiseSchedule.Linear(1, 1e-4, 1e-4)));
         Assert.Equal("schedule", error.ParamName);
         Assert.Contains("T ≥ 2", error.Message);
-        // β_3 = 1e-300 leaves ᾱ_3 = ᾱ_2 in double precision: the rescaled ᾱ_2 would be 0 too and β'_3 = 0/0.
-        error = Assert.Throws<ArgumentException>(() => ZeroTerminalSnr.Rescale(NoiseSchedule.FromBetas([0.1, 0.2, 1e-300])));
-        Assert.Contains("√ᾱ_2 = √ᾱ_3", error.Message);
+        // β_2 = β_3 = the smallest double: the gap √ᾱ_2 − √ᾱ_3 = ᾱ_2·β_3/(√ᾱ_2 + √ᾱ_3) underflows to 0 (0.5·4.9e-324 rounds
+        // to 0), so the rescaled ᾱ_2 would be 0 and β'_3 = 0/0. (Tiny but representable gaps, e.g. β = 1e-300, rescale fine.)
+        error = Assert.Throws<ArgumentException>(() => ZeroTerminalSnr.Rescale(NoiseSchedule.FromBetas([0.5, double.Epsilon, double.Epsilon])));
+        Assert.Contains("does not move", error.Message);
+        Assert.Equal(1.0, ZeroTerminalSnr.Rescale(NoiseSchedule.FromBetas([0.1, 1e-300, 1e-300])).Beta(3));
     }
+
+    [Property(MaxTest = 100)]
+    public Property Rescale_OfAZeroTerminalSchedule_ChangesNothing() => Prop.ForAll(
+        Generators.Schedules.Where(s => s.Steps >= 2).ToArbitrary(), schedule =>
+        {
+            // √ᾱ_T = 0 already: the shift is 0 and the scale 1, so in exact arithmetic β' = β. In doubles, each stored
+            // α_k = 1 − β_k of the first rescaling carries u·β_k/(1 − β_k) + u of relative error, and the second rescaling
+            // sums gaps from the top, so every step k < T can move every ᾱ_t by about twice that.
+            NoiseSchedule once = ZeroTerminalSnr.Rescale(schedule), twice = ZeroTerminalSnr.Rescale(once);
+            double budget = 0.0;
+            for (int k = 1; k < schedule.Steps; k++) budget += 8 * Unit / (1 - once.Beta(k)) + 8 * Unit;
+            for (int t = 1; t < schedule.Steps; t++)
+                Approx.Relative(once.AlphaBar(t), twice.AlphaBar(t), budget, $"{schedule}: ᾱ_{t}");
+            Assert.Equal(0.0, twice.AlphaBar(schedule.Steps));
+        });
 
     [Fact]
     public void Rescale_OfTheStableDiffusionSchedule_MatchesLinEtAlsTerminalValues()
