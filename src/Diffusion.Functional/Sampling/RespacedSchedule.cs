@@ -32,7 +32,8 @@ public sealed record RespacedSchedule
     {
         Original = original;
         _timesteps = timesteps;
-        Schedule = NoiseSchedule.FromCheckedBetas(ScheduleKind.Respaced, RespacedBetas(original, timesteps), Describe(original, timesteps.Length));
+        var (betas, alphas, logAlphas) = RespacedSteps(original, timesteps);
+        Schedule = NoiseSchedule.FromCheckedSteps(ScheduleKind.Respaced, betas, alphas, logAlphas, Describe(original, timesteps.Length));
     }
 
     /// <summary>The chain of all T steps: the original schedule itself (its β, bit for bit).</summary>
@@ -163,24 +164,37 @@ public sealed record RespacedSchedule
     /// <inheritdoc />
     public override string ToString() => Schedule.Description;
 
-    private static double[] RespacedBetas(NoiseSchedule original, int[] timesteps)
+    private static (double[] Betas, double[] Alphas, double[] LogAlphas) RespacedSteps(NoiseSchedule original, int[] timesteps)
     {
-        var betas = new double[timesteps.Length];
+        int n = timesteps.Length;
+        double[] betas = new double[n], alphas = new double[n], logAlphas = new double[n];
         int previous = 0;
-        for (int i = 0; i < timesteps.Length; i++)
+        for (int i = 0; i < n; i++)
         {
             int t = timesteps[i];
-            // β' = 1 − ᾱ_t/ᾱ_prev = −expm1(log ᾱ_t − log ᾱ_prev), accurate when the ratio is near 1; a step of one keeps
-            // the original β itself, so that keeping every step reproduces the original bit for bit.
-            double beta = t - previous == 1 ? original.Beta(t) : -AccurateMath.ExpM1(original.LogAlphaBar(t) - original.LogAlphaBar(previous));
-            if (!(beta > 0.0))
+            if (t - previous == 1)
+            {
+                // A step of one keeps the original step itself, so that keeping every step reproduces the original bit for bit.
+                betas[i] = original.Beta(t);
+                alphas[i] = original.Alpha(t);
+                logAlphas[i] = AccurateMath.Log1P(-betas[i]);
+            }
+            else
+            {
+                // α' = ᾱ_t/ᾱ_prev = exp(Δ) and β' = −expm1(Δ) with Δ = log ᾱ_t − log ᾱ_prev: each accurate, also where
+                // α' is far below the roundoff of 1 − β' (a coarse step across a long chain).
+                double delta = original.LogAlphaBar(t) - original.LogAlphaBar(previous);
+                betas[i] = Math.Min(-AccurateMath.ExpM1(delta), 1.0);
+                alphas[i] = Math.Exp(delta);
+                logAlphas[i] = delta;
+            }
+            if (!(betas[i] > 0.0))
                 throw new ArgumentException(
                     $"ᾱ does not change in double precision between steps {previous} and {t} of {original.Description}, so the respaced step would have β = 0; keep fewer steps there.",
                     nameof(timesteps));
-            betas[i] = Math.Min(beta, 1.0);
             previous = t;
         }
-        return betas;
+        return (betas, alphas, logAlphas);
     }
 
     private static string Describe(NoiseSchedule original, int count) =>

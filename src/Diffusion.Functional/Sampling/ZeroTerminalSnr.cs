@@ -1,3 +1,4 @@
+using Diffusion.Functional.Numerics;
 using Diffusion.Functional.Schedules;
 
 namespace Diffusion.Functional.Sampling;
@@ -12,9 +13,10 @@ public static class ZeroTerminalSnr
 {
     /// <summary>
     /// The rescaled schedule (kind <see cref="ScheduleKind.ZeroTerminalSnr"/>): β'_1 = β_1, β'_T = 1, and for 2 ≤ t &lt; T
-    /// β'_t = 1 − r_t² with r_t = d_t/d_{t−1}, d_t = √ᾱ_t − √ᾱ_T. The d_t are summed from the top as
-    /// d_{t−1} = d_t + g_t with the gaps g_t = √ᾱ_{t−1} − √ᾱ_t = ᾱ_{t−1}β_t/(√ᾱ_{t−1} + √ᾱ_t), all positive, so nothing
-    /// cancels near T where √ᾱ_{t−1} ≈ √ᾱ_T; then β'_t = g_t·(2d_t + g_t)/d_{t−1}² (that is (1 − r)(1 + r)).
+    /// α'_t = r_t² with r_t = d_t/d_{t−1}, d_t = √ᾱ_t − √ᾱ_T. The d_t are summed from the top as d_{t−1} = d_t + g_t
+    /// with the gaps g_t = √ᾱ_{t−1} − √ᾱ_t = ᾱ_{t−1}β_t/(√ᾱ_{t−1} + √ᾱ_t), all positive, so nothing cancels near T where
+    /// √ᾱ_{t−1} ≈ √ᾱ_T; then β'_t = (1 − r)(1 + r) with 1 − r = g_t/d_{t−1}, and α'_t, log α'_t are kept as computed
+    /// (not as 1 − β'_t, which loses relative accuracy where α'_t is small, near T).
     /// </summary>
     /// <param name="schedule">T ≥ 2 steps, with √ᾱ_1 &gt; √ᾱ_T in double precision.</param>
     public static NoiseSchedule Rescale(NoiseSchedule schedule)
@@ -43,11 +45,22 @@ public static class ZeroTerminalSnr
                     nameof(schedule));
         }
 
-        var betas = new double[steps];
+        double[] betas = new double[steps], alphas = new double[steps], logAlphas = new double[steps];
         betas[0] = schedule.Beta(1);
+        alphas[0] = schedule.Alpha(1);
+        logAlphas[0] = schedule.LogAlphaBar(1);
         for (int t = 2; t < steps; t++)
-            betas[t - 1] = Math.Clamp(gap[t] * (2.0 * distance[t] + gap[t]) / (distance[t - 1] * distance[t - 1]), double.Epsilon, 1.0);
-        betas[steps - 1] = 1.0; // d_T = 0: ᾱ'_T = 0 exactly
-        return NoiseSchedule.FromCheckedBetas(ScheduleKind.ZeroTerminalSnr, betas, $"zero-terminal-snr({schedule.Description})");
+        {
+            // r = d_t/d_{t−1}, 1 − r = g_t/d_{t−1}: α' = r², β' = (1 − r)(1 + r), log α' = 2·log r (log1p(−(1 − r)) when r ≥ ½).
+            double r = distance[t] / distance[t - 1], oneMinusR = gap[t] / distance[t - 1];
+            betas[t - 1] = Math.Clamp(oneMinusR * (1.0 + r), double.Epsilon, 1.0);
+            alphas[t - 1] = r * r;
+            logAlphas[t - 1] = 2.0 * (r >= 0.5 ? AccurateMath.Log1P(-oneMinusR) : Math.Log(r));
+        }
+        // d_T = 0: α'_T = 0, so ᾱ'_T = 0 exactly.
+        betas[steps - 1] = 1.0;
+        alphas[steps - 1] = 0.0;
+        logAlphas[steps - 1] = double.NegativeInfinity;
+        return NoiseSchedule.FromCheckedSteps(ScheduleKind.ZeroTerminalSnr, betas, alphas, logAlphas, $"zero-terminal-snr({schedule.Description})");
     }
 }

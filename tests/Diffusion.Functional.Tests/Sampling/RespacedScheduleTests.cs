@@ -26,16 +26,17 @@ public class RespacedScheduleTests
         var (schedule, kept) = c;
         RespacedSchedule respaced = RespacedSchedule.FromTimesteps(schedule, kept);
         Assert.Equal(kept, respaced.Timesteps);
-        // Rounding budget: the original ᾱ_τ and log ᾱ_τ carry about 2τ roundings each; each respaced factor 1 − β'_i
-        // loses u·β'/(1 − β') more when β' is near 1 (it is formed from β'), and the respaced product adds one per step.
-        double budget = 4 * schedule.Steps * Unit;
+        // Rounding budget: the original keeps ᾱ_τ as a product (≤ 2τ roundings) and log ᾱ_τ as a sum (absolute error
+        // ≤ τ·u·|log ᾱ_τ|); the respaced ᾱ' is the product of exp of differences of those logarithms (N more roundings).
+        // Nothing depends on β' itself: a step with α' far below the roundoff of 1 − β' keeps its ᾱ as well.
         for (int i = 1; i <= respaced.Count; i++)
         {
-            double beta = respaced.Schedule.Beta(i);
-            budget += 8 * Unit / (1 - beta) + 2 * Unit;
-            Approx.Relative(schedule.AlphaBar(kept[i - 1]), respaced.Schedule.AlphaBar(i), budget, $"{schedule}: ᾱ at kept step τ_{i} = {kept[i - 1]}");
-            Approx.Relative(schedule.OneMinusAlphaBar(kept[i - 1]), respaced.Schedule.OneMinusAlphaBar(i), budget / schedule.OneMinusAlphaBar(kept[i - 1]),
-                $"{schedule}: 1 − ᾱ at kept step τ_{i} = {kept[i - 1]}");
+            int t = kept[i - 1];
+            double logError = (t + i + 2) * Unit * Math.Abs(schedule.LogAlphaBar(t));
+            double budget = (2 * t + 2 * i + 8) * Unit + logError;
+            Approx.Relative(schedule.AlphaBar(t), respaced.Schedule.AlphaBar(i), budget, $"{schedule}: ᾱ at kept step τ_{i} = {t}");
+            double oneMinusBudget = (t + i + 8) * Unit + logError * schedule.AlphaBar(t) / schedule.OneMinusAlphaBar(t);
+            Approx.Relative(schedule.OneMinusAlphaBar(t), respaced.Schedule.OneMinusAlphaBar(i), oneMinusBudget, $"{schedule}: 1 − ᾱ at kept step τ_{i} = {t}");
         }
     });
 
@@ -109,6 +110,18 @@ public class RespacedScheduleTests
         Assert.Equal(diffusers.Select(j => j + 1).Reverse(), respaced.Timesteps);
         // … and each step's predecessor is the next kept step, not t − ⌊T/N⌋ (the bug of #9261: 999 → 923).
         Assert.Equal(923, respaced.StepAt(1000).PreviousTimestep);
+    }
+
+    [Fact]
+    public void Respaced_KeepsAlphaBar_WhereTheStepsAlphaIsBelowRoundoff()
+    {
+        // Two kept steps of a long, steep chain: α'_2 = ᾱ_T/ᾱ_1 ≈ 3e-17 is below the roundoff of 1 − β'_2 (β'_2 rounds to
+        // 1), so a schedule stored as β alone would have ᾱ'_2 = 0 — a zero-terminal-SNR chain nobody asked for.
+        NoiseSchedule schedule = NoiseSchedule.Linear(252, 0.0148, 0.266);
+        RespacedSchedule respaced = RespacedSchedule.FromTimesteps(schedule, [1, 252]);
+        Assert.Equal(1.0, respaced.Schedule.Beta(2));
+        Assert.True(schedule.AlphaBar(252) < 1e-16);
+        Approx.Relative(schedule.AlphaBar(252), respaced.Schedule.AlphaBar(2), 1e-12, "ᾱ'_2");
     }
 
     [Fact]
