@@ -30,9 +30,12 @@ public static class DdimSampler
         var (x0, epsilon) = Estimate(plan, denoiser, settings.Processing, step, xt);
 
         double eta2 = settings.Eta * settings.Eta;
-        // 1 − ᾱ_{i−1} − η²β̃_i = (1 − ᾱ_{i−1})·(1 − η²·β_i/(1 − ᾱ_i)) since β̃_i = (1 − ᾱ_{i−1})/(1 − ᾱ_i)·β_i (DDPM eq. 7):
-        // no cancellation, and exactly 0 at η = 1 when ᾱ_i = 0.
-        double direction = Math.Sqrt(chain.OneMinusAlphaBar(i - 1) * Math.Max(0.0, 1.0 - eta2 * (chain.Beta(i) / chain.OneMinusAlphaBar(i))));
+        // 1 − ᾱ_{i−1} − η²β̃_i = (1 − ᾱ_{i−1})·((1 − ᾱ_i) − η²β_i)/(1 − ᾱ_i) since β̃_i = (1 − ᾱ_{i−1})β_i/(1 − ᾱ_i) (DDPM
+        // eq. 7), and (1 − ᾱ_i) − η²β_i = (1 − η²)(1 − ᾱ_i) + η²·α_i(1 − ᾱ_{i−1}) because 1 − ᾱ_i − β_i = α_i − ᾱ_i: two
+        // terms ≥ 0, so nothing cancels, also where ᾱ_i ≪ ᾱ_{i−1} (a coarse step) and η = 1.
+        double oneMinusPrevious = chain.OneMinusAlphaBar(i - 1), oneMinus = chain.OneMinusAlphaBar(i);
+        double remaining = (1.0 - eta2) * oneMinus + eta2 * chain.Alpha(i) * oneMinusPrevious;
+        double direction = Math.Sqrt(oneMinusPrevious * remaining / oneMinus);
         Image mean = Image.Combine(chain.SqrtAlphaBar(i - 1), x0, direction, epsilon);
         Image variance = Image.Filled(xt.Width, xt.Height, eta2 * chain.PosteriorVariance(i));
         return new ReverseTransition(step, mean, variance, x0, epsilon);

@@ -45,7 +45,7 @@ public class VariationalBoundTests
             Assert.All(large.Steps.Where(s => !s.Step.ProducesData), s =>
             {
                 bool varianceDiffers = plan.Schedule.PosteriorLogVarianceClipped(s.Step.Index) != Math.Log(plan.Schedule.Beta(s.Step.Index));
-                Assert.True(s.Nats > 0 == varianceDiffers, $"{plan}: L at {s.Step} = {s.Nats}");
+                Assert.True(s.Nats > 0 || !varianceDiffers, $"{plan}: L at {s.Step} = {s.Nats}");
             });
         });
 
