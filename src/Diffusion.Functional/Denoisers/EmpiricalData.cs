@@ -38,13 +38,7 @@ public sealed record EmpiricalData(ImageBatch Images)
         for (int m = 0; m < logits.Length; m++)
         {
             // The squared distance itself, not ‖x_t‖² − 2a⟨x_t, x^(m)⟩ + a²‖x^(m)‖², which cancels when x_t is near a·x^(m).
-            ReadOnlySpan<double> image = Images.ImagePixels(m);
-            double distance = 0.0;
-            for (int p = 0; p < x.Length; p++)
-            {
-                double d = x[p] - a * image[p];
-                distance += d * d;
-            }
+            double distance = EmpiricalKernels.SquaredDistance(EmpiricalKernels.BestPath, x, a, Images.ImagePixels(m));
             logits[m] = -distance / twoNoiseVariance;
             largest = Math.Max(largest, logits[m]);
         }
@@ -67,8 +61,7 @@ public sealed record EmpiricalData(ImageBatch Images)
         {
             double w = weights[m];
             if (w == 0.0) continue; // underflowed weights (most of them at small t) contribute exactly nothing
-            ReadOnlySpan<double> image = Images.ImagePixels(m);
-            for (int p = 0; p < mean.Length; p++) mean[p] += w * image[p];
+            EmpiricalKernels.AddScaled(EmpiricalKernels.BestPath, mean, w, Images.ImagePixels(m));
         }
         return Image.Own(Images.Width, Images.Height, mean);
     }
