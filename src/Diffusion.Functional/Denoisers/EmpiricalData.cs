@@ -28,8 +28,7 @@ public sealed record EmpiricalData(ImageBatch Images)
         ArgumentNullException.ThrowIfNull(schedule);
         ArgumentNullException.ThrowIfNull(xt);
         Guard.Timestep(t, schedule.Steps);
-        if (xt.Width != Images.Width || xt.Height != Images.Height)
-            throw new ArgumentException($"xt is {xt.Width}×{xt.Height} but the training images are {Images.Width}×{Images.Height}.", nameof(xt));
+        RequireShape(xt, nameof(xt));
 
         double a = schedule.SqrtAlphaBar(t), twoNoiseVariance = 2.0 * schedule.OneMinusAlphaBar(t);
         ReadOnlySpan<double> x = xt.Pixels;
@@ -67,6 +66,29 @@ public sealed record EmpiricalData(ImageBatch Images)
     }
 
     /// <summary>
+    /// The index m of the training image x^(m) nearest to <paramref name="image"/> in Euclidean distance ‖image − x^(m)‖
+    /// (the first of equally near ones): which training image a sample drawn with the <see cref="Denoiser"/> reproduced.
+    /// </summary>
+    /// <param name="image">An image of the training images' shape.</param>
+    public int NearestIndex(Image image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        RequireShape(image, nameof(image));
+        int nearest = 0;
+        double smallest = double.PositiveInfinity;
+        for (int m = 0; m < Images.Count; m++)
+        {
+            double distance = EmpiricalKernels.SquaredDistance(EmpiricalKernels.BestPath, image.Pixels, 1.0, Images.ImagePixels(m));
+            if (distance < smallest)
+            {
+                smallest = distance;
+                nearest = m;
+            }
+        }
+        return nearest;
+    }
+
+    /// <summary>
     /// The optimal denoiser of this data set for <paramref name="schedule"/>, predicting <paramref name="target"/>: x̂_0 =
     /// E[x_0 | x_t], converted exactly to ε̂ or v̂ (<see cref="PredictionConversions"/>).
     /// </summary>
@@ -79,5 +101,11 @@ public sealed record EmpiricalData(ImageBatch Images)
             var x0 = new Prediction(PredictionTarget.X0, PosteriorMean(schedule, xt, t));
             return PredictionConversions.Convert(x0, target, xt, NoiseLevel.At(schedule, t)).Value;
         });
+    }
+
+    private void RequireShape(Image image, string name)
+    {
+        if (image.Width != Images.Width || image.Height != Images.Height)
+            throw new ArgumentException($"{name} is {image.Width}×{image.Height} but the training images are {Images.Width}×{Images.Height}.", name);
     }
 }
