@@ -39,8 +39,8 @@ public static class SampleCommand
         var steps = new Option<int>("--steps")
         {
             Description = $"N, the steps of the chain, 1..{schedule.Steps}: N of DDPM's {schedule.Steps} steps, evenly spaced and ending at t = {schedule.Steps} "
-                + "(round(i·T/N), i = 1..N; diffusers' \"trailing\"). The last step outputs x̂_0 at the smallest kept step, so N ≥ 5 is needed for "
-                + "the samples to be single training digits rather than averages of several.",
+                + "(round(i·T/N), i = 1..N; diffusers' \"trailing\"). The last step outputs x̂_0 at the smallest kept step, round(1000/N): from N = 10 "
+                + "on the samples are single training digits; with fewer steps some are blends of several, and N = 1 gives nearly the mean of all digits.",
             Required = true,
         };
         var eta = new Option<double>("--eta")
