@@ -15,8 +15,8 @@ namespace Diffusion.Functional.Denoisers;
 /// <see cref="SquaredDistance"/> Σ_p (x_p − a·y_p)²: each term is rounded as written (a multiply, a subtract, a
 /// multiply; no fused multiply-add) and added into one of 16 partial sums, pixel p into sum p mod 16, in pixel order;
 /// the 16 sums are then added pairwise (sum j + sum j + 8, then j + 4, j + 2, j + 1), and the pixels after the last full
-/// block of 16 one by one after that. Vector512 holds the 16 sums in two registers, Vector256 in four, the scalar path in
-/// sixteen locals: the same additions in the same order. The 16 independent sums also let the additions overlap, which
+/// block of 16 one by one after that. Vector512 holds the 16 sums in two registers, Vector256 in four, the scalar path eight
+/// at a time in locals: the same additions in the same order. The 16 independent sums also let the additions overlap, which
 /// a single running sum (its latency on every pixel) did not.
 /// </item>
 /// <item>
