@@ -97,6 +97,29 @@ public sealed class SampleCommandTests : IDisposable
     }
 
     [Fact]
+    public void Mnist_MakesAUsersDigitsTheTrainingSet_AndTheirShapeTheSamplesShape()
+    {
+        // Three 2×3 digits: black, white and a checkerboard, each pair at squared distance Δ ≥ 12 in [−1, 1]. On 100 steps
+        // the last kept step is t = 10 (ᾱ = 0.9981, s² = 1 − ᾱ = 0.0019); for x_t = a·x + s·z near digit x, the logit gap to
+        // digit y is (a²Δ − 2as⟨z, y − x⟩)/(2s²), mean 3160 and standard deviation 2as·√Δ/(2s²) = 80: each sample is one
+        // of the three exactly. (On 10 steps, t = 100, the mean is 52 and the deviation 10, and one sample of five came
+        // out a blend, 7e-5 from white: too few pixels for the margin MNIST's 784 give.)
+        string mnist = PathOf("mnist");
+        Directory.CreateDirectory(mnist);
+        byte[] pixels = [0, 0, 0, 0, 0, 0, 255, 255, 255, 255, 255, 255, 0, 255, 0, 255, 0, 255];
+        File.WriteAllBytes(Path.Combine(mnist, "t10k-images-idx3-ubyte"), IdxFile.Encode(IdxImages.FromBytes(3, 2, 3, pixels)));
+        File.WriteAllBytes(Path.Combine(mnist, "t10k-labels-idx1-ubyte"), IdxFile.Encode(IdxLabels.FromBytes([1, 7, 8])));
+        var result = CliRunner.Run("sample", "--sampler", "ddpm", "--steps", "100", "--count", "5", "--mnist", mnist, "--out", PathOf("tiny.npy"));
+        Assert.True(result.ExitCode == 0, result.Error);
+        var (shape, values) = ReadNpy(PathOf("tiny.npy"));
+        Assert.Equal([5, 2, 3], shape);
+        float[][] digits = pixels.Chunk(6).Select(d => d.Select(b => b == 0 ? -1f : 1f).ToArray()).ToArray();
+        for (int k = 0; k < 5; k++)
+            Assert.Contains(digits, d => d.SequenceEqual(values.AsSpan(6 * k, 6).ToArray()));
+        Assert.Contains("with the empirical denoiser of 3 digits", result.Output);
+    }
+
+    [Fact]
     public void OneSeed_GivesTheSameBytes_AndAnotherSeedOtherDigits()
     {
         string[] Run(string seed, string file) => ["sample", "--sampler", "ddpm", "--steps", "8", "--count", "2", "--seed", seed, "--out", PathOf(file)];
