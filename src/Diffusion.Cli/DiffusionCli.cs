@@ -32,6 +32,7 @@ public static class DiffusionCli
         yield return ForwardCommand.Create(console);
         yield return ReverseCommand.Create(console);
         yield return DigitCommand.Create(console);
+        yield return SampleCommand.Create(console);
     }
 
     private static IEnumerable<string> CommandPath(ParseResult parsed)

@@ -30,6 +30,8 @@ public sealed record Figure(FigureId Id, string FileName, string Caption, int Wi
             FigureId.ScheduleCurves => ScheduleCurvesFigure.Build(data),
             FigureId.PixelHistogram => PixelHistogramFigure.Build(data, key),
             FigureId.DigitClassGrid => DigitClassGridFigure.Build(data, key),
+            FigureId.GenerationStrip => GenerationStripFigure.Build(data, key),
+            FigureId.SamplerComparison => SamplerComparisonFigure.Build(data, key),
             _ => throw new ArgumentOutOfRangeException(nameof(Id), Id, $"Id = {Id} is not a FigureId."),
         };
         foreach (Plot plot in figure.Subplots.GetPlots()) ShippedFont.ApplyTo(plot);

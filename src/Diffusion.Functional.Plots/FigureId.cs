@@ -26,4 +26,10 @@ public enum FigureId
 
     /// <summary>One digit of each class noised at a few t, as a grid.</summary>
     DigitClassGrid = 7,
+
+    /// <summary>Generation from pure noise with the empirical denoiser: x_t and x̂_0 from t = T to the digit, for a few samples.</summary>
+    GenerationStrip = 8,
+
+    /// <summary>DDPM against DDIM (η = 0) on T/100, T/20 and T/5 steps from the same starting noise.</summary>
+    SamplerComparison = 9,
 }

@@ -16,6 +16,7 @@ public static partial class ExampleChecks
     {
         ["seed-notebook.cs"] = new("seed-notebook.png", SeedNotebook),
         ["schedule-comparison.cs"] = new("schedule-comparison.csv", ScheduleComparison),
+        ["sampling-exact-denoiser.cs"] = new("sampling-exact-denoiser.png", SamplingExactDenoiser),
     };
 
     // The seed notebook redone: the numbers it prints, and the four-panel figure.
@@ -84,4 +85,53 @@ public static partial class ExampleChecks
         double linearAlphaBar = double.Parse(csv[T].Split(',')[3], CultureInfo.InvariantCulture);
         Assert.True(Math.Abs(linearAlphaBar - DdpmAlphaBar1000) <= 1e-13 * DdpmAlphaBar1000, $"linear ᾱ_1000 = {linearAlphaBar:R}, expected {DdpmAlphaBar1000:R} to 1e-13.");
     }
+
+    // Sampling with exact denoisers: Gaussian data comes back as N(μ, σ²) within tolerances derived here from n, and
+    // every MNIST sample is a training digit of the class the shipped labels give it.
+    private static void SamplingExactDenoiser(string[] lines, string png)
+    {
+        Assert.Contains("Schedule: linear(T=1000, β 0.0001→0.02), ᾱ_T = 4.04E-05", lines);
+
+        const double mu = 0.3, sigma2 = 0.25;
+        const int n = 10_000;
+        double meanTolerance = 4 * Math.Sqrt(sigma2 / n), varianceTolerance = 4 * sigma2 * Math.Sqrt(2.0 / (n - 1)); // 4 standard errors
+        Assert.Contains(FormattableString.Invariant($"Gaussian data N(0.3, 0.25): n = {n} samples per sampler, tolerances ±{meanTolerance:F4} (mean) and ±{varianceTolerance:F4} (variance)"), lines);
+        foreach (string sampler in new[] { "DDPM (σ² = β̃)", "DDIM (η = 0)", "DDIM (η = 1)" })
+        {
+            string line = Assert.Single(lines, l => l.StartsWith(sampler + ", 1000 steps:", StringComparison.Ordinal));
+            Match numbers = GaussianLine().Match(line);
+            Assert.True(numbers.Success, $"'{line}' does not print a mean and a variance.");
+            double mean = double.Parse(numbers.Groups["mean"].Value, CultureInfo.InvariantCulture);
+            double variance = double.Parse(numbers.Groups["variance"].Value, CultureInfo.InvariantCulture);
+            Assert.True(Math.Abs(mean - mu) <= meanTolerance, $"{sampler}: mean {mean} is not within {meanTolerance:F4} of μ = {mu}.");
+            Assert.True(Math.Abs(variance - sigma2) <= varianceTolerance, $"{sampler}: variance {variance} is not within {varianceTolerance:F4} of σ² = {sigma2}.");
+            Assert.EndsWith(": reproduces N(μ, σ²)", line);
+        }
+
+        Assert.Contains("MNIST: 8 digits from pure noise, DDIM (η = 0) on 50 steps, empirical denoiser of 1000 digits", lines);
+        byte[] labels = ShippedLabels();
+        for (int k = 0; k < 8; k++)
+        {
+            string line = Assert.Single(lines, l => l.StartsWith($"sample {k}: training digit ", StringComparison.Ordinal));
+            int digit = int.Parse(line.Split(' ')[4], CultureInfo.InvariantCulture);
+            Assert.Equal($"sample {k}: training digit {digit} (class {labels[digit]}), max |x_0 − digit| = 0", line);
+        }
+
+        Assert.Contains($"Picture: {png}", lines);
+        using var bitmap = SkiaSharp.SKBitmap.Decode(File.ReadAllBytes(png));
+        Assert.NotNull(bitmap);
+        Assert.Equal((960, 642), (bitmap.Width, bitmap.Height)); // ImagePicture.GridSize(8 images, a title of two lines)
+    }
+
+    // The labels of the MNIST sample in data/ (IDX: a 4-byte magic and a 4-byte count, then one byte per label).
+    private static byte[] ShippedLabels()
+    {
+        using var file = new System.IO.Compression.GZipStream(File.OpenRead(Repository.PathOf("data", "mnist-sample-labels-idx1-ubyte.gz")), System.IO.Compression.CompressionMode.Decompress);
+        var bytes = new MemoryStream();
+        file.CopyTo(bytes);
+        return bytes.ToArray()[8..];
+    }
+
+    [GeneratedRegex(@"mean (?<mean>-?\d+\.\d+), variance (?<variance>\d+\.\d+):")]
+    private static partial Regex GaussianLine();
 }

@@ -26,7 +26,7 @@ public class ToolTests(PackagingWorkspace workspace, ITestOutputHelper log)
         string help = Diffusion(folder, "--help").Output;
         Assert.Contains("Usage:", help);
         Assert.Contains("diffusion [command] [options]", help);
-        foreach (string command in new[] { "schedule", "plots", "forward", "reverse", "digit" })
+        foreach (string command in new[] { "schedule", "plots", "forward", "reverse", "digit", "sample" })
             Assert.Matches($@"(?m)^\s+{command}\s", help);
         Assert.StartsWith($"{Repository.Version}+", Diffusion(folder, "--version").Output.Trim());
         foreach (string timing in workspace.Timings) log.WriteLine(timing);
@@ -73,5 +73,20 @@ public class ToolTests(PackagingWorkspace workspace, ITestOutputHelper log)
             float pixel = BinaryPrimitives.ReadSingleLittleEndian(data[(4 * (5 * 28 + 12 + i))..]);
             Assert.True(Math.Abs(pixel - (2.0 * row5[i] / 255.0 - 1.0)) < 1e-6, $"pixel (5, {12 + i}) is {pixel}, not the byte {row5[i]} mapped to [−1, 1].");
         }
+    }
+
+    [Fact]
+    public void InstalledTool_GeneratesDigitsFromPureNoise_WithTheSampleInsideItself()
+    {
+        // The empirical denoiser of the tool's own 1,000 digits: every sample is one of them (max |x_0 − digit| = 0).
+        string folder = workspace.NewFolder("tool-sample");
+        string npy = Path.Combine(folder, "digits.npy");
+        string[] lines = Diffusion(folder, "sample", "--sampler", "ddpm", "--steps", "10", "--count", "3", "--out", npy).Output
+            .Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(3, lines.Count(l => l.StartsWith("sample ", StringComparison.Ordinal) && l.EndsWith("max |x_0 − digit| = 0", StringComparison.Ordinal)));
+        byte[] bytes = File.ReadAllBytes(npy);
+        int headerLength = BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(8, 2));
+        Assert.Contains("'shape': (3, 28, 28)", Encoding.ASCII.GetString(bytes, 10, headerLength));
+        Assert.Equal(3 * 28 * 28 * 4, bytes.Length - 10 - headerLength);
     }
 }

@@ -48,12 +48,13 @@ internal static class DigitSource
     }
 
     /// <summary>
-    /// The figures' data: the seed's schedule, the first ≤ 1,000 digits (for the histogram and one digit of each
-    /// class), and the first "5" as the seed's digit (MNIST's training image 0 in the full set and in the sample).
+    /// The figures' data: the seed's schedule, DDPM's for generation, the first ≤ 1,000 digits (for the histogram, the
+    /// sampling figures' training set and one digit of each class), and the first "5" as the seed's digit (MNIST's
+    /// training image 0 in the full set and in the sample).
     /// </summary>
     public static FigureData FigureData(MnistDigits digits)
     {
-        int count = Math.Min(digits.Count, Functional.Plots.FigureData.MaxHistogramDigits);
+        int count = Math.Min(digits.Count, Functional.Plots.FigureData.MaxDigits);
         int five = digits.IndexOfFirst(5);
         if (five < 0 || five >= count)
             throw new InvalidDataException($"{digits.Source} has no digit 5 among its first {count}; the seed's figures show a 5.");

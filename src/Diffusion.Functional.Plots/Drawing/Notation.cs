@@ -18,6 +18,20 @@ internal static class Notation
     public static string Number(double value, int digits = 3) =>
         value.ToString("G" + digits, CultureInfo.InvariantCulture).Replace('-', '−');
 
+    /// <summary>
+    /// A number with <paramref name="digits"/> significant digits, as <see cref="Number"/> from 10⁻³ up and as a power of
+    /// ten below (4.0·10⁻⁵ rather than 4E−05).
+    /// </summary>
+    public static string NumberOrPower(double value, int digits = 2)
+    {
+        if (value == 0 || Math.Abs(value) >= 1e-3) return Number(value, digits);
+        int exponent = (int)Math.Floor(Math.Log10(Math.Abs(value)));
+        double mantissa = value / Math.Pow(10, exponent);
+        const string superscripts = "⁰¹²³⁴⁵⁶⁷⁸⁹";
+        string power = string.Concat(Math.Abs(exponent).ToString(CultureInfo.InvariantCulture).Select(c => superscripts[c - '0']));
+        return $"{Fixed(mantissa, digits - 1)}·10⁻{power}";
+    }
+
     /// <summary>A number with a fixed number of decimals, invariant culture, a true minus sign.</summary>
     public static string Fixed(double value, int decimals) =>
         value.ToString("F" + decimals, CultureInfo.InvariantCulture).Replace('-', '−');

@@ -21,7 +21,7 @@ internal static class PixelHistogramFigure
     public static Multiplot Build(FigureData data, NoiseKey key)
     {
         int[] shown = Steps.AtAll(data.Schedule.Steps, 0.05, 0.25, 0.5, 1);
-        var digits = data.HistogramDigits;
+        var digits = data.Digits;
         Multiplot figure = Panels.Figure(new TitledGridLayout(1, shown.Length, headerHeight: 60),
             $"Pixels of xₜ ~ q(xₜ | x₀) over {digits.Count} MNIST digits: as ᾱₜ falls, xₜ tends to N(0, 1)");
         double width = (Hi - Lo) / Bins;

@@ -28,8 +28,7 @@ public sealed record EmpiricalData(ImageBatch Images)
         ArgumentNullException.ThrowIfNull(schedule);
         ArgumentNullException.ThrowIfNull(xt);
         Guard.Timestep(t, schedule.Steps);
-        if (xt.Width != Images.Width || xt.Height != Images.Height)
-            throw new ArgumentException($"xt is {xt.Width}×{xt.Height} but the training images are {Images.Width}×{Images.Height}.", nameof(xt));
+        RequireShape(xt, nameof(xt));
 
         double a = schedule.SqrtAlphaBar(t), twoNoiseVariance = 2.0 * schedule.OneMinusAlphaBar(t);
         ReadOnlySpan<double> x = xt.Pixels;
@@ -38,13 +37,7 @@ public sealed record EmpiricalData(ImageBatch Images)
         for (int m = 0; m < logits.Length; m++)
         {
             // The squared distance itself, not ‖x_t‖² − 2a⟨x_t, x^(m)⟩ + a²‖x^(m)‖², which cancels when x_t is near a·x^(m).
-            ReadOnlySpan<double> image = Images.ImagePixels(m);
-            double distance = 0.0;
-            for (int p = 0; p < x.Length; p++)
-            {
-                double d = x[p] - a * image[p];
-                distance += d * d;
-            }
+            double distance = EmpiricalKernels.SquaredDistance(EmpiricalKernels.BestPath, x, a, Images.ImagePixels(m));
             logits[m] = -distance / twoNoiseVariance;
             largest = Math.Max(largest, logits[m]);
         }
@@ -67,10 +60,32 @@ public sealed record EmpiricalData(ImageBatch Images)
         {
             double w = weights[m];
             if (w == 0.0) continue; // underflowed weights (most of them at small t) contribute exactly nothing
-            ReadOnlySpan<double> image = Images.ImagePixels(m);
-            for (int p = 0; p < mean.Length; p++) mean[p] += w * image[p];
+            EmpiricalKernels.AddScaled(EmpiricalKernels.BestPath, mean, w, Images.ImagePixels(m));
         }
         return Image.Own(Images.Width, Images.Height, mean);
+    }
+
+    /// <summary>
+    /// The index m of the training image x^(m) nearest to <paramref name="image"/> in Euclidean distance ‖image − x^(m)‖
+    /// (the first of equally near ones): which training image a sample drawn with the <see cref="Denoiser"/> reproduced.
+    /// </summary>
+    /// <param name="image">An image of the training images' shape.</param>
+    public int NearestIndex(Image image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        RequireShape(image, nameof(image));
+        int nearest = 0;
+        double smallest = double.PositiveInfinity;
+        for (int m = 0; m < Images.Count; m++)
+        {
+            double distance = EmpiricalKernels.SquaredDistance(EmpiricalKernels.BestPath, image.Pixels, 1.0, Images.ImagePixels(m));
+            if (distance < smallest)
+            {
+                smallest = distance;
+                nearest = m;
+            }
+        }
+        return nearest;
     }
 
     /// <summary>
@@ -86,5 +101,11 @@ public sealed record EmpiricalData(ImageBatch Images)
             var x0 = new Prediction(PredictionTarget.X0, PosteriorMean(schedule, xt, t));
             return PredictionConversions.Convert(x0, target, xt, NoiseLevel.At(schedule, t)).Value;
         });
+    }
+
+    private void RequireShape(Image image, string name)
+    {
+        if (image.Width != Images.Width || image.Height != Images.Height)
+            throw new ArgumentException($"{name} is {image.Width}×{image.Height} but the training images are {Images.Width}×{Images.Height}.", name);
     }
 }

@@ -25,6 +25,10 @@ public class FigureSnapshotTests
 
     [Fact] public void DigitClassGrid() => Verify(FigureId.DigitClassGrid, nameof(DigitClassGrid));
 
+    [Fact] public void GenerationStrip() => Verify(FigureId.GenerationStrip, nameof(GenerationStrip));
+
+    [Fact] public void SamplerComparison() => Verify(FigureId.SamplerComparison, nameof(SamplerComparison));
+
     [Fact]
     public void EveryFigureOfTheCatalogue_HasASnapshotTestNamedAfterIt()
     {

@@ -29,6 +29,8 @@ public class FigureTests
     [InlineData(FigureId.OracleChainStrip)]
     [InlineData(FigureId.PixelHistogram)]
     [InlineData(FigureId.DigitClassGrid)]
+    [InlineData(FigureId.GenerationStrip)]
+    [InlineData(FigureId.SamplerComparison)]
     public void Render_WithAnotherSeed_DrawsOtherNoise(FigureId id)
     {
         PngComparison comparison = PngComparison.Of(FigureInputs.Render(id, seed: 1), FigureInputs.Render(id, seed: 2));

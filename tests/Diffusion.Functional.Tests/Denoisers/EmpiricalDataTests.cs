@@ -97,12 +97,37 @@ public class EmpiricalDataTests
         }
     }
 
+    [Property(MaxTest = 150)]
+    public Property NearestIndex_IsTheFirstTrainingImageAtTheSmallestDistance() => Prop.ForAll(
+        TrainingSets.ToArbitrary(), Gen.Choose(0, 1000).ToArbitrary(), Generators.Uniform(0, 0.5).ToArbitrary(), (distinct, seed, noise) =>
+        {
+            // A training image moved by noise of scale 0..0.5, against the distances computed here; each training image
+            // is its own nearest, unless an earlier one equals it (the set ends with a copy of its first image).
+            ImageBatch images = ImageBatch.FromImages([.. distinct.Images(), distinct[0]]);
+            var data = new EmpiricalData(images);
+            Image probe = Image.Combine(1.0, images[seed % images.Count], noise, NoiseImage.StandardNormal(NoiseKey.FromSeed((ulong)seed), images.Width, images.Height));
+            double[] distances = images.Images().Select(x => x.ToArray().Select((p, k) => (probe.Pixels[k] - p) * (probe.Pixels[k] - p)).Sum()).ToArray();
+            double smallest = distances.Min();
+            int nearest = data.NearestIndex(probe);
+            Assert.True(distances[nearest] <= smallest * (1 + 1e-12), $"image {nearest} is at {distances[nearest]:R}, the nearest at {smallest:R}");
+            Assert.True(distances.Take(nearest).All(d => d > smallest * (1 + 1e-12)), $"an image before {nearest} is as near");
+            for (int m = 0; m < images.Count; m++)
+                Assert.Equal(Enumerable.Range(0, m + 1).First(j => images[j] == images[m]), data.NearestIndex(images[m]));
+        });
+
     [Fact]
     public void PosteriorWeights_Rejects_AnotherShape()
     {
         var data = new EmpiricalData(ImageBatch.FromImages([Image.Filled(2, 2, 0.0)]));
         var error = Assert.Throws<ArgumentException>(() => data.PosteriorWeights(NoiseSchedule.Linear(10, 1e-4, 0.02), Image.Filled(3, 2, 0.0), 3));
         Assert.Contains("3×2", error.Message);
+    }
+
+    [Fact]
+    public void NearestIndex_Rejects_AnotherShape()
+    {
+        var data = new EmpiricalData(ImageBatch.FromImages([Image.Filled(2, 2, 0.0)]));
+        Assert.Contains("image is 3×2", Assert.Throws<ArgumentException>(() => data.NearestIndex(Image.Filled(3, 2, 0.0))).Message);
     }
 
     private static Image ForwardProcessOf(Image x0, NoiseSchedule schedule, int t, int seed) =>
