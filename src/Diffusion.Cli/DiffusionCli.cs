@@ -28,6 +28,11 @@ public static class DiffusionCli
     private static IEnumerable<Command> Commands(CliConsole console)
     {
         yield return ScheduleCommand.Create(console);
+        yield return PlotsCommand.Create(console);
+        yield return ForwardCommand.Create(console);
+        yield return ReverseCommand.Create(console);
+        yield return DigitCommand.Create(console);
+        yield return SampleCommand.Create(console);
         yield return BenchCommand.Create(console);
     }
 

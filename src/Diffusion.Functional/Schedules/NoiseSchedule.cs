@@ -34,6 +34,16 @@ public sealed record NoiseSchedule
     public string Description { get; }
 
     private NoiseSchedule(ScheduleKind kind, double[] betasZeroBased, string description)
+        : this(kind, betasZeroBased, null, null, description)
+    {
+    }
+
+    /// <summary>
+    /// The general constructor. Without <paramref name="alphasZeroBased"/>, α_t = 1 − β_t and log α_t = log1p(−β_t) (the
+    /// β are exact). Derived schedules whose α_t is known more accurately than 1 − β_t (α near 0, where 1 − β loses
+    /// relative accuracy) pass α_t and log α_t too; the three must agree to rounding.
+    /// </summary>
+    private NoiseSchedule(ScheduleKind kind, double[] betasZeroBased, double[]? alphasZeroBased, double[]? logAlphasZeroBased, string description)
     {
         Kind = kind;
         Steps = betasZeroBased.Length;
@@ -60,11 +70,11 @@ public sealed record NoiseSchedule
         {
             double beta = betasZeroBased[t - 1];
             _beta[t] = beta;
-            _alpha[t] = 1.0 - beta;
+            _alpha[t] = alphasZeroBased?[t - 1] ?? 1.0 - beta;
             // ᾱ is the running product of (1 − β), as improved-diffusion and diffusers compute it …
             _alphaBar[t] = _alphaBar[t - 1] * _alpha[t];
             // … but 1 − ᾱ comes from log ᾱ = Σ log1p(−β) and −expm1, which does not cancel when ᾱ ≈ 1.
-            _logAlphaBar[t] = _logAlphaBar[t - 1] + AccurateMath.Log1P(-beta);
+            _logAlphaBar[t] = _logAlphaBar[t - 1] + (logAlphasZeroBased?[t - 1] ?? AccurateMath.Log1P(-beta));
             // 1 − ᾱ_1 = β_1 exactly; using β_1 itself makes the posterior's x_0 weight at t = 1 exactly 1.
             _oneMinusAlphaBar[t] = t == 1 ? beta : -AccurateMath.ExpM1(_logAlphaBar[t]);
             _sqrtAlphaBar[t] = Math.Sqrt(_alphaBar[t]);
@@ -178,6 +188,14 @@ public sealed record NoiseSchedule
     /// </summary>
     internal static NoiseSchedule FromCheckedBetas(ScheduleKind kind, double[] betas, string description) =>
         new(kind, (double[])betas.Clone(), description);
+
+    /// <summary>
+    /// Builds a schedule from steps given as (β_t, α_t = 1 − β_t, log α_t), each computed accurately by the caller:
+    /// derived schedules whose steps can have α_t below the roundoff of 1 − β_t (a coarse respacing of a long chain,
+    /// the last steps of a zero-terminal-SNR schedule), so that ᾱ_t = ∏ α_s keeps its relative accuracy there.
+    /// </summary>
+    internal static NoiseSchedule FromCheckedSteps(ScheduleKind kind, double[] betas, double[] alphas, double[] logAlphas, string description) =>
+        new(kind, (double[])betas.Clone(), (double[])alphas.Clone(), (double[])logAlphas.Clone(), description);
 
     /// <summary>β_t, the variance added at step t (DDPM eq. 2). Range of t: 1..T.</summary>
     public double Beta(int t) => _beta[Guard.Timestep(t, Steps)];

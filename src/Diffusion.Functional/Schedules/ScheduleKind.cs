@@ -17,4 +17,16 @@ public enum ScheduleKind
 
     /// <summary>β given by the user: <see cref="NoiseSchedule.FromBetas"/>.</summary>
     Custom,
+
+    /// <summary>
+    /// The chain on a subsequence τ_1 &lt; … &lt; τ_N of another schedule's steps, β recomputed so that ᾱ is kept at every
+    /// kept step (Nichol &amp; Dhariwal 2021, §4; <see cref="Sampling.RespacedSchedule"/>).
+    /// </summary>
+    Respaced,
+
+    /// <summary>
+    /// Another schedule with √ᾱ shifted and scaled so that ᾱ_T = 0 (Lin et al. 2024, Algorithm 1;
+    /// <see cref="Sampling.ZeroTerminalSnr"/>); β_T = 1.
+    /// </summary>
+    ZeroTerminalSnr,
 }

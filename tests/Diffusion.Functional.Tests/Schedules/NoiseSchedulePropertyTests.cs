@@ -95,11 +95,13 @@ public class NoiseSchedulePropertyTests
         for (int t = 1; t <= schedule.Steps; t++)
         {
             Approx.Relative(schedule.AlphaBar(t) / schedule.OneMinusAlphaBar(t), schedule.Snr(t), 1e-13, $"SNR at t = {t}");
-            // SNR uses the running product ᾱ_t (relative error up to about t·u, u = 2⁻⁵³) and log SNR the sum of
-            // logarithms (absolute error up to about t·u): they may differ by 4(t + 1)u, plus log's own rounding.
-            // The comparison is absolute because near SNR = 1 a relative one of log SNR ≈ 0 would be meaningless.
+            // SNR uses the running product ᾱ_t (relative error ≤ t·u, u = 2⁻⁵³, so ≤ t·u after the log) and log SNR the
+            // running sum log ᾱ_t = Σ log1p(−β_s), whose t roundings each err by at most u·|partial sum| ≤ u·|log ᾱ_t|.
+            // Hence |difference| ≤ (t + 4)·u·(2 + |log ᾱ_t|) + 4u·|log SNR| (log's own rounding). Absolute, because
+            // near SNR = 1 a relative comparison of log SNR ≈ 0 would be meaningless.
             double u = Math.Pow(2, -53);
-            Approx.Absolute(Math.Log(schedule.Snr(t)), schedule.LogSnr(t), 4 * (t + 1) * u + 4 * u * Math.Abs(schedule.LogSnr(t)), $"log SNR at t = {t}");
+            double bound = (t + 4) * u * (2 + Math.Abs(schedule.LogAlphaBar(t))) + 4 * u * Math.Abs(schedule.LogSnr(t));
+            Approx.Absolute(Math.Log(schedule.Snr(t)), schedule.LogSnr(t), bound, $"log SNR at t = {t}");
             if (t > 1) Assert.True(schedule.LogSnr(t) < schedule.LogSnr(t - 1), $"{schedule}: log SNR does not decrease at t = {t}.");
         }
     });

@@ -20,9 +20,9 @@ public class NoiseScheduleReferenceTests
     {
         // Provenance: System.Decimal (96-bit significand, ~28 digits) evaluates the same definition,
         // β_i = 1e-4 + (0.02 − 1e-4)·(i − 1)/199 and ᾱ_t = ∏(1 − β_i), with an error near 1e-26. The double schedule
-        // differs only through the rounding of its inputs (relative 1e-16) and its own roundoff, so 1e-14 relative
-        // is a bound with room for 200 steps of roundoff, and it also holds for 1 − ᾱ_t near t = 1, where a naive
-        // 1 − cumprod would lose digits.
+        // differs only through the rounding of its inputs (relative 1e-16) and its own roundoff, a random walk of at
+        // most 200 roundings (typically √200·2⁻⁵³ ≈ 1.6e-15), so 1e-14 relative leaves a margin; it must also hold for
+        // 1 − ᾱ_t near t = 1, where a naive 1 − cumprod loses digits (relative error ≈ 1e-16/β_1 = 1e-12 there).
         NoiseSchedule schedule = NoiseSchedule.Linear(200, 1e-4, 0.02);
         decimal alphaBar = 1m;
         for (int t = 1; t <= 200; t++)

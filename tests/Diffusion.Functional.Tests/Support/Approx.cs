@@ -10,6 +10,8 @@ public static class Approx
     public static void Relative(double expected, double actual, double relative, string what)
     {
         if (expected == actual) return;
+        Assert.True(double.IsFinite(expected) && double.IsFinite(actual),
+            $"{what}: expected {expected:R}, got {actual:R}; unequal values that are not both finite never agree.");
         double scale = Math.Max(Math.Abs(expected), Math.Abs(actual));
         double error = Math.Abs(actual - expected);
         Assert.True(error <= relative * scale,
@@ -20,7 +22,7 @@ public static class Approx
     public static void Absolute(double expected, double actual, double absolute, string what)
     {
         double error = Math.Abs(actual - expected);
-        Assert.True(error <= absolute,
+        Assert.True(expected == actual || error <= absolute,
             $"{what}: expected {expected:R}, got {actual:R}; error {error:E3} exceeds {absolute:E1}.");
     }
 

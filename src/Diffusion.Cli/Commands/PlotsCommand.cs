@@ -1,0 +1,47 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Diffusion.Cli.Infrastructure;
+using Diffusion.Functional.Data.Mnist;
+using Diffusion.Functional.Plots;
+
+namespace Diffusion.Cli.Commands;
+
+/// <summary><c>diffusion plots</c>: writes every figure of the catalogue as a PNG, deterministically for a seed.</summary>
+public static class PlotsCommand
+{
+    /// <summary>Where the figures go by default: the documentation's image folder.</summary>
+    public const string DefaultFolder = "docs/images";
+
+    /// <summary>Builds the command.</summary>
+    public static Command Create(CliConsole console)
+    {
+        var output = new Option<string>("--out") { Description = "The folder to write the PNGs into (created if needed).", DefaultValueFactory = _ => DefaultFolder };
+        var mnist = DigitSource.MnistOption();
+        var seed = DigitSource.SeedOption();
+        var command = new Command("plots",
+            "Write every documentation figure as a PNG, drawn from real MNIST digits with the seed notebook's schedule "
+            + "(linear, T = 200, β 1e-4 → 0.02). The same seed gives the same images on every machine.")
+        {
+            output, mnist, seed,
+        };
+        command.SetAction(parsed => console.Run(() =>
+        {
+            string folder = parsed.GetValue(output)!;
+            MnistDigits digits = DigitSource.Load(parsed.GetValue(mnist));
+            FigureData data = DigitSource.FigureData(digits);
+            ulong seedValue = parsed.GetValue(seed);
+            console.Output.WriteLine($"Drawing {FigureCatalogue.All.Count} figures from {digits.Source}, seed {seedValue}, into {folder}");
+            int index = 0;
+            foreach (Figure figure in FigureCatalogue.All)
+            {
+                var clock = Stopwatch.StartNew();
+                byte[] png = figure.RenderPng(data, FigureCatalogue.KeyFor(figure.Id, seedValue));
+                string path = Path.Combine(folder, figure.FileName);
+                AtomicFile.WriteAllBytes(path, png);
+                console.Output.WriteLine($"[{++index}/{FigureCatalogue.All.Count}] {path} ({png.Length / 1024} KiB, {clock.ElapsedMilliseconds} ms): {figure.Caption}");
+            }
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,79 @@
+using System.CommandLine;
+using Diffusion.Cli.Infrastructure;
+using Diffusion.Functional.Data.Mnist;
+using Diffusion.Functional.Data.Npy;
+using Diffusion.Functional.Images;
+using Diffusion.Functional.Noise;
+using Diffusion.Functional.Plots;
+using Diffusion.Functional.Processes;
+using Diffusion.Functional.Schedules;
+
+namespace Diffusion.Cli.Commands;
+
+/// <summary>
+/// <c>diffusion reverse</c>: the oracle reverse chain x_{t−1} ~ q(x_{t−1} | x_t, x_0) (DDPM eqs. 6–7) from
+/// x_from ~ q(x_from | x_0) down to x_to; writes the last state, and optionally every frame.
+/// </summary>
+public static class ReverseCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create(CliConsole console)
+    {
+        var digit = DigitSource.DigitOption();
+        var from = new Option<int>("--from") { Description = "The start step t of the chain, 1..200; x_t is drawn from q(x_t | x_0).", Required = true };
+        var to = new Option<int>("--to")
+        {
+            Description = "The last step of the chain, 0 ≤ to < from. Default 0: the chain ends at x_0 exactly (the seed's loop stopped at 1).",
+            DefaultValueFactory = _ => 0,
+        };
+        var seed = DigitSource.SeedOption();
+        var output = new Option<string>("--out") { Description = "The file for the last state x_to: .png for a picture, .npy for the float32 array (28, 28).", Required = true };
+        var frames = new Option<string?>("--frames")
+        {
+            Description = "A folder for every state of the chain: x_FROM.png … x_TO.png (3-digit steps, e.g. x_050.png), and chain.npy, "
+                + "a float32 array (from − to + 1, 28, 28) in the chain's order.",
+        };
+        var mnist = DigitSource.MnistOption();
+        var command = new Command("reverse",
+            "Run the oracle reverse chain q(x_{t−1} | x_t, x_0) (DDPM eqs. 6–7) on a digit with the seed notebook's schedule. "
+            + "x_from uses the key FromSeed(seed).Child(0); the step t → t − 1 uses FromSeed(seed).Child(1).Child(t).")
+        {
+            digit, from, to, seed, output, frames, mnist,
+        };
+        command.SetAction(parsed => console.Run(() =>
+        {
+            string path = parsed.GetValue(output)!;
+            ImageOutput.KindOf(path);
+            NoiseSchedule schedule = FigureData.SeedSchedule;
+            int start = parsed.GetValue(from), end = parsed.GetValue(to);
+            if (start < 1 || start > schedule.Steps)
+                throw new UsageException($"--from {start} is outside 1..{schedule.Steps}: steps are 1-based as in DDPM.");
+            if (end < 0 || end >= start)
+                throw new UsageException($"--to {end} is outside 0..{start - 1}: the chain runs down from --from {start}.");
+            MnistDigits digits = DigitSource.Load(parsed.GetValue(mnist));
+            int index = parsed.GetValue(digit);
+            Image x0 = DigitSource.Digit(digits, index);
+            ulong seedValue = parsed.GetValue(seed);
+            NoiseKey root = NoiseKey.FromSeed(seedValue);
+            Image xStart = ForwardProcess.Sample(schedule, x0, start, root.Child(0));
+            ChainState[] states = OracleChain.Run(schedule, x0, xStart, start, root.Child(1)).TakeWhile(s => s.Step >= end).ToArray();
+
+            string? folder = parsed.GetValue(frames);
+            if (folder is not null)
+            {
+                foreach (ChainState state in states)
+                    AtomicFile.WriteAllBytes(Path.Combine(folder, $"x_{state.Step:D3}.png"),
+                        ImagePicture.RenderPng(state.X, $"{Title(state.Step)}, digit {index}, seed {seedValue}"));
+                AtomicFile.WriteAllBytes(Path.Combine(folder, "chain.npy"), NpyFile.Encode(states.Select(s => s.X).ToArray()));
+                console.Output.WriteLine($"wrote {states.Length} frames x_{start} … x_{end} and chain.npy to {folder}");
+            }
+            ChainState last = states[^1];
+            ImageOutput.Write(path, last.X, $"{Title(last.Step)} after {start - end} oracle steps from x{ForwardCommand.Subscript(start)}");
+            console.Output.WriteLine($"wrote {path}: x_{last.Step} of the oracle chain from x_{start}, digit {index} (class {digits.Label(index)}), seed {seedValue}");
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static string Title(int step) => $"x{ForwardCommand.Subscript(step)}";
+}

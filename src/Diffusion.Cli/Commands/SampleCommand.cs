@@ -1,0 +1,130 @@
+using System.CommandLine;
+using System.Globalization;
+using Diffusion.Cli.Infrastructure;
+using Diffusion.Functional.Data.Mnist;
+using Diffusion.Functional.Data.Npy;
+using Diffusion.Functional.Denoisers;
+using Diffusion.Functional.Images;
+using Diffusion.Functional.Noise;
+using Diffusion.Functional.Parameterisation;
+using Diffusion.Functional.Plots;
+using Diffusion.Functional.Sampling;
+using Diffusion.Functional.Schedules;
+
+namespace Diffusion.Cli.Commands;
+
+/// <summary>
+/// <c>diffusion sample</c>: digits generated from pure noise by DDPM (Ho et al. 2020, Algorithm 2) or DDIM (Song et al.
+/// 2021, eq. 12) with the empirical denoiser of MNIST digits, E[x_0 | x_t] over the training set (no network): the
+/// optimal denoiser of a finite data set, so every sample is one of its digits.
+/// </summary>
+public static class SampleCommand
+{
+    // The samplers the command runs: DDPM with the fixed-small variance β̃_t, DDIM with stochasticity η.
+    private enum SamplerName
+    {
+        Ddpm,
+        Ddim,
+    }
+
+    /// <summary>Builds the command.</summary>
+    public static Command Create(CliConsole console)
+    {
+        NoiseSchedule schedule = FigureData.DdpmSchedule;
+        var sampler = new Option<string>("--sampler")
+        {
+            Description = "ddpm: ancestral sampling with the variance β̃_t (DDPM Algorithm 2); ddim: DDIM (Song et al. 2021, eq. 12) with --eta.",
+            Required = true,
+        }.AcceptOnlyFromAmong("ddpm", "ddim");
+        var steps = new Option<int>("--steps")
+        {
+            Description = $"N, the steps of the chain, 1..{schedule.Steps}: N of DDPM's {schedule.Steps} steps, evenly spaced and ending at t = {schedule.Steps} "
+                + "(round(i·T/N), i = 1..N; diffusers' \"trailing\"). The last step outputs x̂_0 at the smallest kept step, round(1000/N): from N = 10 "
+                + "on the samples are single training digits; with fewer steps some are blends of several, and N = 1 gives nearly the mean of all digits.",
+            Required = true,
+        };
+        var eta = new Option<double>("--eta")
+        {
+            Description = "η of DDIM, 0..1: σ_t = η·√β̃_t (Song et al. 2021, eq. 16). 0 (the default) is deterministic; 1 has DDPM's variance. Only with --sampler ddim.",
+            DefaultValueFactory = _ => 0.0,
+        };
+        var count = new Option<int>("--count") { Description = "K, how many digits (≥ 1); sample k uses the key FromSeed(seed).Child(k).", DefaultValueFactory = _ => 1 };
+        var seed = DigitSource.SeedOption();
+        var mnist = DigitSource.MnistOption();
+        var output = new Option<string>("--out")
+        {
+            Description = "The file: .png for a picture (a grid of the K samples, each captioned with the training digit it reproduced), "
+                + ".npy for the float32 array (K, 28, 28) in [−1, 1].",
+            Required = true,
+        };
+        var command = new Command("sample",
+            $"Generate digits from pure noise x_T ~ N(0, I) with DDPM's schedule (linear, T = {schedule.Steps}, β 1e-4 → 0.02) and the empirical denoiser "
+            + "x̂_0 = E[x_0 | x_t] = Σ_m softmax(−‖x_t − √ᾱ_t·x^(m)‖²/(2(1 − ᾱ_t)))·x^(m) of the training digits (the shipped sample's 1,000, or every digit "
+            + "of --mnist DIR): the optimal denoiser of a finite data set, which reproduces its digits. Each digit also names the training digit it is.")
+        {
+            sampler, steps, eta, count, seed, mnist, output,
+        };
+        command.SetAction(parsed => console.Run(() =>
+        {
+            string path = parsed.GetValue(output)!;
+            ImageFileKind kind = ImageOutput.KindOf(path);
+            SamplerName name = parsed.GetValue(sampler) == "ddpm" ? SamplerName.Ddpm : SamplerName.Ddim;
+            int n = parsed.GetValue(steps), k = parsed.GetValue(count);
+            double etaValue = parsed.GetValue(eta);
+            if (n < 1 || n > schedule.Steps)
+                throw new UsageException($"--steps {n} is outside 1..{schedule.Steps}: the chain keeps N of DDPM's {schedule.Steps} steps.");
+            if (name == SamplerName.Ddpm && parsed.GetResult(eta) is { Implicit: false })
+                throw new UsageException("--eta applies only to --sampler ddim; DDPM's variance is β̃_t (DDIM with η = 1 is the same step).");
+            if (!(etaValue >= 0.0 && etaValue <= 1.0))
+                throw new UsageException($"--eta {etaValue.ToString(CultureInfo.InvariantCulture)} is outside [0, 1]: η = 0 is deterministic DDIM and η = 1 has DDPM's variance.");
+            if (k < 1)
+                throw new UsageException($"--count {k} is less than 1: give how many digits to generate.");
+
+            MnistDigits digits = DigitSource.Load(parsed.GetValue(mnist));
+            var training = new EmpiricalData(ImageBatch.FromImages(Enumerable.Range(0, digits.Count).Select(i => digits.Image(i)).ToArray()));
+            SamplerSettings settings = Settings(name, etaValue);
+            ulong seedValue = parsed.GetValue(seed);
+            Denoiser denoiser = training.Denoiser(schedule, PredictionTarget.X0);
+            RespacedSchedule plan = RespacedSchedule.Uniform(schedule, n);
+            ImageBatch samples = ReverseSampler.GenerateMany(plan, denoiser, settings, digits.Width, digits.Height, k, NoiseKey.FromSeed(seedValue));
+
+            Image[] images = samples.Images().ToArray();
+            int[] nearest = images.Select(training.NearestIndex).ToArray();
+            string what = $"{Describe(settings)}, {n} steps";
+            byte[] bytes = kind switch
+            {
+                ImageFileKind.Npy => NpyFile.Encode(images),
+                ImageFileKind.Png when k == 1 => ImagePicture.RenderPng(images[0], $"x₀: {what}, seed {seedValue}\n= training digit {nearest[0]}"),
+                ImageFileKind.Png => ImagePicture.RenderGridPng(images,
+                    $"{k} digits from pure noise: {what}, seed {seedValue}\nempirical denoiser of {digits.Count} digits; “k: m” = sample k is training digit m",
+                    nearest.Select((m, i) => $"{i}: {m}").ToArray()),
+                _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, $"{kind} is not an ImageFileKind."),
+            };
+            AtomicFile.WriteAllBytes(path, bytes);
+
+            console.Output.WriteLine($"wrote {path}: {k} digit{(k == 1 ? "" : "s")} from pure noise by {what} of {schedule.Steps}, with the empirical denoiser of {digits.Count} digits of {digits.Source}, seed {seedValue}");
+            for (int i = 0; i < images.Length; i++)
+            {
+                double distance = images[i].MaxAbsDifference(training.Images[nearest[i]]);
+                console.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"sample {i}: training digit {nearest[i]} (class {digits.Label(nearest[i])}), max |x_0 − digit| = {distance:G3}"));
+            }
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static SamplerSettings Settings(SamplerName sampler, double eta) => sampler switch
+    {
+        SamplerName.Ddpm => new DdpmSettings(DdpmVariance.FixedSmall),
+        SamplerName.Ddim => new DdimSettings(eta),
+        _ => throw new ArgumentOutOfRangeException(nameof(sampler), sampler, $"sampler = {sampler} is not a SamplerName (Ddpm or Ddim)."),
+    };
+
+    private static string Describe(SamplerSettings settings) => settings switch
+    {
+        DdpmSettings => "DDPM (σ² = β̃)",
+        DdimSettings ddim => $"DDIM (η = {ddim.Eta.ToString(CultureInfo.InvariantCulture)})",
+        _ => settings.ToString(),
+    };
+}

@@ -1,0 +1,65 @@
+using System.CommandLine;
+using Diffusion.Functional.Data.Mnist;
+using Diffusion.Functional.Images;
+using Diffusion.Functional.Plots;
+
+namespace Diffusion.Cli.Infrastructure;
+
+/// <summary>Where the commands that read digits get them: the shipped MNIST sample, or a user's copy (<c>--mnist DIR</c>).</summary>
+internal static class DigitSource
+{
+    /// <summary>The <c>--mnist</c> option shared by every command that reads digits.</summary>
+    public static Option<string?> MnistOption() => new("--mnist")
+    {
+        Description = "A folder with MNIST's IDX files (train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz], or t10k-…, "
+            + "there or in MNIST/raw as torchvision saves them). Default: the 1,000-digit sample shipped in data/.",
+    };
+
+    /// <summary>The <c>--digit</c> option: an index into the digits.</summary>
+    public static Option<int> DigitOption() => new("--digit")
+    {
+        Description = "Which digit: its index in the set (0-based, as dataset[N] in torchvision). In the shipped sample, "
+            + "digit N has class N mod 10 and digit 5 is MNIST's training image 0, the seed notebook's 5.",
+        Required = true,
+    };
+
+    /// <summary>The <c>--seed</c> option: the root of every noise key the command uses.</summary>
+    public static Option<ulong> SeedOption() => new("--seed")
+    {
+        Description = $"The noise seed (a 64-bit unsigned integer); the same seed gives the same images, bit for bit. Default: {FigureCatalogue.DefaultSeed}.",
+        DefaultValueFactory = _ => FigureCatalogue.DefaultSeed,
+    };
+
+    /// <summary>The shipped sample, or the MNIST set in <paramref name="directory"/>.</summary>
+    public static MnistDigits Load(string? directory)
+    {
+        if (directory is null) return MnistSample.Load();
+        if (!Directory.Exists(directory))
+            throw new UsageException($"--mnist {directory}: no such folder.");
+        return MnistFiles.LoadDirectory(directory);
+    }
+
+    /// <summary>Digit <paramref name="index"/> as x_0 in [−1, 1]; a bad index is a usage error naming the range.</summary>
+    public static Image Digit(MnistDigits digits, int index)
+    {
+        if ((uint)index >= (uint)digits.Count)
+            throw new UsageException($"--digit {index} is outside 0..{digits.Count - 1}: {digits.Source} holds {digits.Count} digits.");
+        return digits.Image(index);
+    }
+
+    /// <summary>
+    /// The figures' data: the seed's schedule, DDPM's for generation, the first ≤ 1,000 digits (for the histogram, the
+    /// sampling figures' training set and one digit of each class), and the first "5" as the seed's digit (MNIST's
+    /// training image 0 in the full set and in the sample).
+    /// </summary>
+    public static FigureData FigureData(MnistDigits digits)
+    {
+        int count = Math.Min(digits.Count, Functional.Plots.FigureData.MaxDigits);
+        int five = digits.IndexOfFirst(5);
+        if (five < 0 || five >= count)
+            throw new InvalidDataException($"{digits.Source} has no digit 5 among its first {count}; the seed's figures show a 5.");
+        Image[] images = Enumerable.Range(0, count).Select(i => digits.Image(i)).ToArray();
+        int[] labels = Enumerable.Range(0, count).Select(digits.Label).ToArray();
+        return Functional.Plots.FigureData.Create(Functional.Plots.FigureData.SeedSchedule, images, labels, five);
+    }
+}

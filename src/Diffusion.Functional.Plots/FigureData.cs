@@ -1,0 +1,94 @@
+using Diffusion.Functional.Images;
+using Diffusion.Functional.Schedules;
+
+namespace Diffusion.Functional.Plots;
+
+/// <summary>
+/// What the figures are drawn from: a schedule and real digits x_0 in one data range. Immutable.
+/// </summary>
+public sealed record FigureData
+{
+    /// <summary>The most digits the figures use (the first ones): the histogram's pixels and the sampling figures' training set.</summary>
+    public const int MaxDigits = 1000;
+
+    /// <summary>The seed notebook's schedule: linear, T = 200, β 10⁻⁴ → 0.02 (Ho et al. 2020's range over 200 steps).</summary>
+    public static NoiseSchedule SeedSchedule { get; } = NoiseSchedule.Linear(200, 1e-4, 0.02);
+
+    /// <summary>
+    /// DDPM's schedule (Ho et al. 2020, §4): linear, T = 1000, β 10⁻⁴ → 0.02, with ᾱ_1000 = 4.04·10⁻⁵, so that x_1000 is
+    /// pure noise to within √ᾱ = 0.006 of the data. The seed's T = 200 ends at ᾱ_200 = 0.13, too far from N(0, I) to
+    /// start a sampler from pure noise.
+    /// </summary>
+    public static NoiseSchedule DdpmSchedule { get; } = NoiseSchedule.Linear(1000, 1e-4, 0.02);
+
+    /// <summary>The schedule of the forward and posterior figures (by default <see cref="SeedSchedule"/>).</summary>
+    public NoiseSchedule Schedule { get; }
+
+    /// <summary>The schedule the sampling figures generate with, from pure noise (by default <see cref="DdpmSchedule"/>).</summary>
+    public NoiseSchedule GenerationSchedule { get; }
+
+    /// <summary>The digit x_0 of the seed's figures.</summary>
+    public Image Digit { get; }
+
+    /// <summary>The class 0–9 of <see cref="Digit"/>.</summary>
+    public int DigitClass { get; }
+
+    /// <summary>The first digit of each class 0–9, in class order.</summary>
+    public IReadOnlyList<Image> DigitOfEachClass { get; }
+
+    /// <summary>
+    /// The first ≤ <see cref="MaxDigits"/> digits: the pixels the histogram counts, and the training set whose empirical
+    /// denoiser (<c>EmpiricalData</c>) the sampling figures generate with.
+    /// </summary>
+    public ImageBatch Digits { get; }
+
+    private FigureData(NoiseSchedule schedule, NoiseSchedule generationSchedule, Image digit, int digitClass, IReadOnlyList<Image> ofEachClass, ImageBatch digits)
+    {
+        Schedule = schedule;
+        GenerationSchedule = generationSchedule;
+        Digit = digit;
+        DigitClass = digitClass;
+        DigitOfEachClass = ofEachClass;
+        Digits = digits;
+    }
+
+    /// <summary>The figure data of labelled digits.</summary>
+    /// <param name="schedule">Any schedule with T ≥ 8 (the strips need 8 distinct steps).</param>
+    /// <param name="digits">Digits x_0 of one shape, with every class 0–9 present.</param>
+    /// <param name="labels">The class 0–9 of each digit.</param>
+    /// <param name="digitIndex">Which digit the seed's figures show, 0 ≤ digitIndex &lt; digits.Count.</param>
+    /// <param name="generationSchedule">
+    /// The schedule of the sampling figures, T ≥ 100 (they show chains of T/100, T/20 and T/5 steps); null for
+    /// <see cref="DdpmSchedule"/>.
+    /// </param>
+    public static FigureData Create(NoiseSchedule schedule, IReadOnlyList<Image> digits, IReadOnlyList<int> labels, int digitIndex, NoiseSchedule? generationSchedule = null)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        ArgumentNullException.ThrowIfNull(digits);
+        ArgumentNullException.ThrowIfNull(labels);
+        if (schedule.Steps < 8)
+            throw new ArgumentException($"schedule has T = {schedule.Steps} steps; the figures need T ≥ 8.", nameof(schedule));
+        generationSchedule ??= DdpmSchedule;
+        if (generationSchedule.Steps < 100)
+            throw new ArgumentException($"generationSchedule has T = {generationSchedule.Steps} steps; the sampling figures need T ≥ 100.", nameof(generationSchedule));
+        if (labels.Count != digits.Count)
+            throw new ArgumentException($"labels has {labels.Count} entries but digits has {digits.Count}; give one label per digit.", nameof(labels));
+        if ((uint)digitIndex >= (uint)digits.Count)
+            throw new ArgumentOutOfRangeException(nameof(digitIndex), digitIndex, $"digitIndex = {digitIndex} is outside 0..{digits.Count - 1}.");
+        var ofEachClass = new Image[10];
+        for (int c = 0; c < 10; c++)
+        {
+            int index = IndexOf(labels, c);
+            if (index < 0) throw new ArgumentException($"labels has no digit of class {c}; the class grid needs one of each 0–9.", nameof(labels));
+            ofEachClass[c] = digits[index];
+        }
+        ImageBatch first = ImageBatch.FromImages(digits.Take(MaxDigits).ToArray());
+        return new FigureData(schedule, generationSchedule, digits[digitIndex], labels[digitIndex], ofEachClass, first);
+    }
+
+    private static int IndexOf(IReadOnlyList<int> labels, int label)
+    {
+        for (int i = 0; i < labels.Count; i++) if (labels[i] == label) return i;
+        return -1;
+    }
+}

@@ -1,0 +1,111 @@
+using Diffusion.Functional.Images;
+using Diffusion.Functional.Numerics;
+using Diffusion.Functional.Parameterisation;
+using Diffusion.Functional.Sampling;
+using Diffusion.Functional.Schedules;
+
+namespace Diffusion.Functional.Denoisers;
+
+/// <summary>
+/// The empirical distribution of a training set x^(1..M), each image with probability 1/M. Its optimal denoiser is
+/// known in closed form: q(x_t) = (1/M)·Σ_m N(√ᾱ_t·x^(m), (1 − ᾱ_t) I), so E[x_0 | x_t] = Σ_m w_m·x^(m) with
+/// w = softmax(−‖x_t − √ᾱ_t·x^(m)‖²/(2(1 − ᾱ_t))) (Bayes' rule; e.g. Karras et al. 2022, App. B.3). The weights are
+/// computed in log space (the largest logit subtracted), so they never overflow, and at small t they are one-hot:
+/// the denoiser returns the training image nearest to x_t/√ᾱ_t. Sampling with it from pure noise reproduces training images.
+/// </summary>
+/// <param name="Images">The training set, at least one image, in the data range (e.g. MNIST digits in [−1, 1]).</param>
+public sealed record EmpiricalData(ImageBatch Images)
+{
+    /// <summary>The training set.</summary>
+    public ImageBatch Images { get; } = Images ?? throw new ArgumentNullException(nameof(Images));
+
+    /// <summary>
+    /// The posterior weights w_m = q(x_0 = x^(m) | x_t), m = 0..M−1: a softmax of −‖x_t − √ᾱ_t·x^(m)‖²/(2(1 − ᾱ_t)).
+    /// They sum to 1; uniform where ᾱ_t = 0. Range of t: 1..T; x_t of the training images' shape.
+    /// </summary>
+    public double[] PosteriorWeights(NoiseSchedule schedule, Image xt, int t)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        ArgumentNullException.ThrowIfNull(xt);
+        Guard.Timestep(t, schedule.Steps);
+        RequireShape(xt, nameof(xt));
+
+        double a = schedule.SqrtAlphaBar(t), twoNoiseVariance = 2.0 * schedule.OneMinusAlphaBar(t);
+        ReadOnlySpan<double> x = xt.Pixels;
+        var logits = new double[Images.Count];
+        double largest = double.NegativeInfinity;
+        for (int m = 0; m < logits.Length; m++)
+        {
+            // The squared distance itself, not ‖x_t‖² − 2a⟨x_t, x^(m)⟩ + a²‖x^(m)‖², which cancels when x_t is near a·x^(m).
+            double distance = EmpiricalKernels.SquaredDistance(EmpiricalKernels.BestPath, x, a, Images.ImagePixels(m));
+            logits[m] = -distance / twoNoiseVariance;
+            largest = Math.Max(largest, logits[m]);
+        }
+        double total = 0.0;
+        for (int m = 0; m < logits.Length; m++)
+        {
+            logits[m] = Math.Exp(logits[m] - largest); // the largest becomes exp(0) = 1: no overflow, total ≥ 1
+            total += logits[m];
+        }
+        for (int m = 0; m < logits.Length; m++) logits[m] /= total;
+        return logits;
+    }
+
+    /// <summary>E[x_0 | x_t] = Σ_m w_m·x^(m), the optimal x_0-prediction (see <see cref="PosteriorWeights"/>). Range of t: 1..T.</summary>
+    public Image PosteriorMean(NoiseSchedule schedule, Image xt, int t)
+    {
+        double[] weights = PosteriorWeights(schedule, xt, t);
+        var mean = new double[Images.PixelsPerImage];
+        for (int m = 0; m < weights.Length; m++)
+        {
+            double w = weights[m];
+            if (w == 0.0) continue; // underflowed weights (most of them at small t) contribute exactly nothing
+            EmpiricalKernels.AddScaled(EmpiricalKernels.BestPath, mean, w, Images.ImagePixels(m));
+        }
+        return Image.Own(Images.Width, Images.Height, mean);
+    }
+
+    /// <summary>
+    /// The index m of the training image x^(m) nearest to <paramref name="image"/> in Euclidean distance ‖image − x^(m)‖
+    /// (the first of equally near ones): which training image a sample drawn with the <see cref="Denoiser"/> reproduced.
+    /// </summary>
+    /// <param name="image">An image of the training images' shape.</param>
+    public int NearestIndex(Image image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        RequireShape(image, nameof(image));
+        int nearest = 0;
+        double smallest = double.PositiveInfinity;
+        for (int m = 0; m < Images.Count; m++)
+        {
+            double distance = EmpiricalKernels.SquaredDistance(EmpiricalKernels.BestPath, image.Pixels, 1.0, Images.ImagePixels(m));
+            if (distance < smallest)
+            {
+                smallest = distance;
+                nearest = m;
+            }
+        }
+        return nearest;
+    }
+
+    /// <summary>
+    /// The optimal denoiser of this data set for <paramref name="schedule"/>, predicting <paramref name="target"/>: x̂_0 =
+    /// E[x_0 | x_t], converted exactly to ε̂ or v̂ (<see cref="PredictionConversions"/>).
+    /// </summary>
+    public Denoiser Denoiser(NoiseSchedule schedule, PredictionTarget target)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        PredictionConversions.RequireDefined(target, nameof(target));
+        return Sampling.Denoiser.Create(schedule, target, (xt, t) =>
+        {
+            var x0 = new Prediction(PredictionTarget.X0, PosteriorMean(schedule, xt, t));
+            return PredictionConversions.Convert(x0, target, xt, NoiseLevel.At(schedule, t)).Value;
+        });
+    }
+
+    private void RequireShape(Image image, string name)
+    {
+        if (image.Width != Images.Width || image.Height != Images.Height)
+            throw new ArgumentException($"{name} is {image.Width}×{image.Height} but the training images are {Images.Width}×{Images.Height}.", name);
+    }
+}

@@ -1,0 +1,110 @@
+using Diffusion.Functional.Images;
+
+namespace Diffusion.Functional.Parameterisation;
+
+/// <summary>
+/// Exact conversions between the three parameterisations of a denoiser's output, given x_t and its noise level
+/// (a, s) = (√ᾱ_t, √(1 − ᾱ_t)), from x_t = a·x_0 + s·ε (DDPM eq. 4) and v = a·ε − s·x_0 (Salimans &amp; Ho 2022, §4):
+/// x_0 = (x_t − s·ε)/a = a·x_t − s·v, ε = (x_t − a·x_0)/s = s·x_t + a·v, v = (ε − s·x_t)/a = (a·x_t − x_0)/s.
+/// The forms with v use a² + s² = 1. Converting from ε needs a &gt; 0 and converting from x_0 needs s &gt; 0; v is
+/// defined everywhere (this is why zero-terminal-SNR models predict v, Lin et al. 2024, §3.2).
+/// </summary>
+public static class PredictionConversions
+{
+    /// <summary>The estimate of x_0 implied by a prediction of <paramref name="target"/> for one pixel x_t.</summary>
+    /// <param name="target">What <paramref name="prediction"/> estimates.</param>
+    /// <param name="prediction">The predicted value, any finite number.</param>
+    /// <param name="xt">The pixel of x_t, any finite number.</param>
+    /// <param name="level">(√ᾱ_t, √(1 − ᾱ_t)); from ε it needs √ᾱ_t &gt; 0.</param>
+    public static double ToX0(PredictionTarget target, double prediction, double xt, NoiseLevel level) =>
+        Convert(target, PredictionTarget.X0, prediction, xt, level);
+
+    /// <summary>The estimate of ε implied by a prediction for one pixel; from x_0 it needs √(1 − ᾱ_t) &gt; 0.</summary>
+    public static double ToEpsilon(PredictionTarget target, double prediction, double xt, NoiseLevel level) =>
+        Convert(target, PredictionTarget.Epsilon, prediction, xt, level);
+
+    /// <summary>The estimate of v = √ᾱ_t·ε − √(1 − ᾱ_t)·x_0 implied by a prediction for one pixel.</summary>
+    public static double ToV(PredictionTarget target, double prediction, double xt, NoiseLevel level) =>
+        Convert(target, PredictionTarget.V, prediction, xt, level);
+
+    /// <summary>Converts one pixel's prediction of <paramref name="from"/> into the equivalent prediction of <paramref name="to"/>.</summary>
+    public static double Convert(PredictionTarget from, PredictionTarget to, double prediction, double xt, NoiseLevel level)
+    {
+        RequireConvertible(from, to, level);
+        return ConvertUnchecked(from, to, prediction, xt, level.SqrtAlphaBar, level.SqrtOneMinusAlphaBar);
+    }
+
+    /// <summary>Converts an image prediction into the equivalent prediction of <paramref name="to"/>, pixel by pixel.</summary>
+    /// <param name="prediction">The prediction, of x_t's shape.</param>
+    /// <param name="to">The parameterisation wanted.</param>
+    /// <param name="xt">x_t.</param>
+    /// <param name="level">(√ᾱ_t, √(1 − ᾱ_t)) of x_t.</param>
+    public static Prediction Convert(Prediction prediction, PredictionTarget to, Image xt, NoiseLevel level)
+    {
+        ArgumentNullException.ThrowIfNull(prediction);
+        ArgumentNullException.ThrowIfNull(xt);
+        xt.RequireSameShape(prediction.Value, nameof(prediction));
+        RequireConvertible(prediction.Target, to, level);
+        if (prediction.Target == to) return prediction;
+        ReadOnlySpan<double> p = prediction.Value.Pixels, x = xt.Pixels;
+        var result = new double[p.Length];
+        double a = level.SqrtAlphaBar, s = level.SqrtOneMinusAlphaBar;
+        for (int i = 0; i < result.Length; i++) result[i] = ConvertUnchecked(prediction.Target, to, p[i], x[i], a, s);
+        return new Prediction(to, Image.Own(xt.Width, xt.Height, result));
+    }
+
+    /// <summary>The x_0 image implied by a prediction (see <see cref="ToX0(PredictionTarget, double, double, NoiseLevel)"/>).</summary>
+    public static Image ToX0(Prediction prediction, Image xt, NoiseLevel level) => Convert(prediction, PredictionTarget.X0, xt, level).Value;
+
+    /// <summary>The ε image implied by a prediction (see <see cref="ToEpsilon(PredictionTarget, double, double, NoiseLevel)"/>).</summary>
+    public static Image ToEpsilon(Prediction prediction, Image xt, NoiseLevel level) => Convert(prediction, PredictionTarget.Epsilon, xt, level).Value;
+
+    /// <summary>The v image implied by a prediction (see <see cref="ToV(PredictionTarget, double, double, NoiseLevel)"/>).</summary>
+    public static Image ToV(Prediction prediction, Image xt, NoiseLevel level) => Convert(prediction, PredictionTarget.V, xt, level).Value;
+
+    /// <summary>
+    /// Throws an <see cref="ArgumentException"/> that explains why, when a prediction of <paramref name="from"/> does
+    /// not determine <paramref name="to"/> at this noise level.
+    /// </summary>
+    public static void RequireConvertible(PredictionTarget from, PredictionTarget to, NoiseLevel level)
+    {
+        RequireDefined(from, nameof(from));
+        RequireDefined(to, nameof(to));
+        if (from == to) return;
+        if (from == PredictionTarget.Epsilon && level.SqrtAlphaBar == 0.0)
+            throw new ArgumentException(
+                $"An ε-prediction does not determine {Symbol(to)} where ᾱ_t = 0: x_0 = (x_t − √(1 − ᾱ_t)·ε)/√ᾱ_t divides by zero. " +
+                "This is the last step of a zero-terminal-SNR schedule (Lin et al. 2024; diffusers issue #3851); " +
+                "use a denoiser that predicts x_0 or v there.", nameof(level));
+        if (from == PredictionTarget.X0 && level.SqrtOneMinusAlphaBar == 0.0)
+            throw new ArgumentException(
+                $"An x_0-prediction does not determine {Symbol(to)} where ᾱ_t = 1 (t = 0, the data): " +
+                "ε = (x_t − √ᾱ_t·x_0)/√(1 − ᾱ_t) divides by zero.", nameof(level));
+    }
+
+    internal static PredictionTarget RequireDefined(PredictionTarget target, string name) => target switch
+    {
+        PredictionTarget.Epsilon or PredictionTarget.X0 or PredictionTarget.V => target,
+        _ => throw new ArgumentOutOfRangeException(name, target, $"{name} = {target} is not a PredictionTarget (Epsilon, X0 or V)."),
+    };
+
+    internal static string Symbol(PredictionTarget target) => target switch
+    {
+        PredictionTarget.Epsilon => "ε",
+        PredictionTarget.X0 => "x_0",
+        PredictionTarget.V => "v",
+        _ => throw new ArgumentOutOfRangeException(nameof(target), target, $"target = {target} is not a PredictionTarget (Epsilon, X0 or V)."),
+    };
+
+    private static double ConvertUnchecked(PredictionTarget from, PredictionTarget to, double p, double x, double a, double s) => (from, to) switch
+    {
+        (PredictionTarget.Epsilon, PredictionTarget.Epsilon) or (PredictionTarget.X0, PredictionTarget.X0) or (PredictionTarget.V, PredictionTarget.V) => p,
+        (PredictionTarget.Epsilon, PredictionTarget.X0) => (x - s * p) / a,
+        (PredictionTarget.Epsilon, PredictionTarget.V) => (p - s * x) / a,
+        (PredictionTarget.X0, PredictionTarget.Epsilon) => (x - a * p) / s,
+        (PredictionTarget.X0, PredictionTarget.V) => (a * x - p) / s,
+        (PredictionTarget.V, PredictionTarget.X0) => a * x - s * p,
+        (PredictionTarget.V, PredictionTarget.Epsilon) => s * x + a * p,
+        _ => throw new ArgumentOutOfRangeException(nameof(from), (from, to), $"({from} → {to}) is not a pair of PredictionTargets."),
+    };
+}

@@ -1,0 +1,127 @@
+using Diffusion.Functional.Packaging.Tests.Support;
+
+namespace Diffusion.Functional.Packaging.Tests;
+
+/// <summary>What <c>dotnet pack</c> makes of src/: four packages with their symbols, the shared metadata, the right dependencies and contents.</summary>
+[Collection(PackagingCollection.Name)]
+public class PackageTests(PackagingWorkspace workspace)
+{
+    private string Version => Repository.Version;
+
+    private NuGetPackage Package(string id) => NuGetPackage.Read(Path.Combine(workspace.Feed, $"{id}.{Version}.nupkg"));
+
+    private NuGetPackage SymbolPackage(string id) => NuGetPackage.Read(Path.Combine(workspace.Feed, $"{id}.{Version}.snupkg"));
+
+    [Fact]
+    public void Pack_WritesOnePackageAndOneSymbolPackage_PerPackableProject()
+    {
+        string[] written = Directory.GetFiles(workspace.Feed).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToArray();
+        string[] expected = Repository.PackableProjects
+            .SelectMany(p => new[] { $"{p.PackageId}.{Version}.nupkg", $"{p.PackageId}.{Version}.snupkg" })
+            .Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(expected, written);
+    }
+
+    [Fact]
+    public void EveryPackage_CarriesTheSharedMetadata_ReadmeLicenceAndCommit()
+    {
+        string commit = GitHead();
+        byte[] readme = File.ReadAllBytes(Repository.PathOf("docs", "package-readme.md"));
+        byte[] licence = File.ReadAllBytes(Repository.PathOf("LICENSE"));
+        foreach (var (id, _) in Repository.PackableProjects)
+        {
+            NuGetPackage package = Package(id);
+            Assert.Equal(id, package.Value("id"));
+            Assert.Equal(Version, package.Value("version"));
+            Assert.Equal("Diffusion.Functional contributors", package.Value("authors"));
+            Assert.Equal("expression", package.Element("license")?.Attribute("type")?.Value);
+            Assert.Equal("MIT", package.Value("license"));
+            Assert.False(string.IsNullOrWhiteSpace(package.Value("description")), $"{id} has no description.");
+            Assert.Equal("README.md", package.Value("readme"));
+            Assert.Equal(readme, package.File("README.md"));
+            Assert.Equal(licence, package.File("LICENSE"));
+            // The repository is named by kind and commit only: there is no public address to point to.
+            var repository = package.Element("repository");
+            Assert.NotNull(repository);
+            Assert.Equal("git", repository.Attribute("type")?.Value);
+            Assert.Equal(commit, repository.Attribute("commit")?.Value);
+            Assert.Null(repository.Attribute("url"));
+            Assert.Null(package.Element("projectUrl"));
+        }
+    }
+
+    [Fact]
+    public void CorePackage_HasNoDependency_AndShipsItsAssemblyWithXmlDocs()
+    {
+        NuGetPackage core = Package("Diffusion.Functional");
+        Assert.Empty(core.Dependencies);
+        Assert.Equal(
+            ["lib/net10.0/Diffusion.Functional.dll", "lib/net10.0/Diffusion.Functional.xml"],
+            core.Files.Where(f => f.StartsWith("lib/", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void DataPackage_DependsOnTheCoreAlone_AndEmbedsTheMnistSample()
+    {
+        NuGetPackage data = Package("Diffusion.Functional.Data");
+        Assert.Equal([$"Diffusion.Functional {Version}"], data.Dependencies);
+        data.File("lib/net10.0/Diffusion.Functional.Data.xml");
+        Assert.Equal(
+            ["mnist-sample-images-idx3-ubyte.gz", "mnist-sample-labels-idx1-ubyte.gz"],
+            data.EmbeddedResources("lib/net10.0/Diffusion.Functional.Data.dll"));
+    }
+
+    [Fact]
+    public void PlotsPackage_DependsOnTheCoreAndScottPlot_AndCarriesTheFontWithItsLicence()
+    {
+        NuGetPackage plots = Package("Diffusion.Functional.Plots");
+        Assert.Equal([$"Diffusion.Functional {Version}", $"ScottPlot {Repository.PinnedVersion("ScottPlot")}"], plots.Dependencies);
+        plots.File("lib/net10.0/Diffusion.Functional.Plots.xml");
+        Assert.Equal(["DejaVuSans.ttf"], plots.EmbeddedResources("lib/net10.0/Diffusion.Functional.Plots.dll"));
+        Assert.Equal(
+            File.ReadAllBytes(Repository.PathOf("src", "Diffusion.Functional.Plots", "Fonts", "DejaVu-LICENSE.txt")),
+            plots.File("licenses/DejaVu-LICENSE.txt"));
+    }
+
+    [Fact]
+    public void ToolPackage_IsADotnetToolWhoseCommandIsDiffusion()
+    {
+        NuGetPackage tool = Package(Repository.ToolPackageId);
+        var packageType = tool.Element("packageTypes")?.Elements().Single();
+        Assert.Equal("DotnetTool", packageType?.Attribute("name")?.Value);
+        Assert.Empty(tool.Dependencies); // a tool carries its dependencies inside
+        var settings = System.Xml.Linq.XDocument.Load(new MemoryStream(tool.File("tools/net10.0/any/DotnetToolSettings.xml")));
+        var command = settings.Descendants("Command").Single();
+        Assert.Equal("diffusion", command.Attribute("Name")?.Value);
+        Assert.Equal("diffusion.dll", command.Attribute("EntryPoint")?.Value);
+        // The sample and the font travel inside the assemblies, not as files beside them.
+        Assert.Contains("tools/net10.0/any/Diffusion.Functional.Data.dll", tool.Files);
+        Assert.Contains("tools/net10.0/any/Diffusion.Functional.Plots.dll", tool.Files);
+        Assert.DoesNotContain(tool.Files, f => f.EndsWith(".gz", StringComparison.Ordinal) || f.EndsWith(".ttf", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void SymbolPackages_HoldThePortablePdbOfEachAssembly()
+    {
+        foreach (var (id, pdb) in new[]
+                 {
+                     ("Diffusion.Functional", "lib/net10.0/Diffusion.Functional.pdb"),
+                     ("Diffusion.Functional.Data", "lib/net10.0/Diffusion.Functional.Data.pdb"),
+                     ("Diffusion.Functional.Plots", "lib/net10.0/Diffusion.Functional.Plots.pdb"),
+                     (Repository.ToolPackageId, "tools/net10.0/any/diffusion.pdb"),
+                 })
+        {
+            byte[] bytes = SymbolPackage(id).File(pdb);
+            Assert.True(bytes.AsSpan(0, 4).SequenceEqual("BSJB"u8), $"{pdb} in the symbol package of {id} is not a portable PDB.");
+        }
+    }
+
+    private static string GitHead()
+    {
+        ProcessResult git = ProcessRunner.Run("git", ["rev-parse", "HEAD"], Repository.Root,
+            Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>().ToDictionary(e => (string)e.Key, e => (string?)e.Value),
+            TimeSpan.FromMinutes(1));
+        Assert.True(git.ExitCode == 0, $"The packages record the commit they were built from, so the tests need git:\n{git.Describe()}");
+        return git.Output.Trim();
+    }
+}
