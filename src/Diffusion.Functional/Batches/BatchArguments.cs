@@ -1,0 +1,65 @@
+using Diffusion.Functional.Schedules;
+
+namespace Diffusion.Functional.Batches;
+
+/// <summary>
+/// Argument checks shared by the batch kernels: shapes, timesteps and the rule that a kernel never writes into its
+/// inputs. Every message names the parameter, its value and what is allowed.
+/// </summary>
+internal static class BatchArguments
+{
+    /// <summary>The number of images in a batch of <paramref name="length"/> floats; requires pixelsPerImage ≥ 1 dividing it.</summary>
+    public static int ImageCount(int length, int pixelsPerImage, string name)
+    {
+        if (pixelsPerImage < 1)
+            throw new ArgumentOutOfRangeException(nameof(pixelsPerImage), pixelsPerImage, $"pixelsPerImage = {pixelsPerImage} is too small; an image has at least 1 pixel.");
+        if (length % pixelsPerImage != 0)
+            throw new ArgumentException(
+                $"{name} has {length} values, which is not a whole number of images of pixelsPerImage = {pixelsPerImage} pixels.", name);
+        return length / pixelsPerImage;
+    }
+
+    /// <summary>Requires <paramref name="length"/> = <paramref name="expected"/> (a second input or the destination).</summary>
+    public static void SameLength(int length, int expected, string name, string expectedName)
+    {
+        if (length != expected)
+            throw new ArgumentException($"{name} has {length} values but {expectedName} has {expected}; they must be equally long.", name);
+    }
+
+    /// <summary>Requires one timestep per image, each in 1..T.</summary>
+    public static void Timesteps(ReadOnlySpan<int> timesteps, int images, NoiseSchedule schedule)
+    {
+        if (timesteps.Length != images)
+            throw new ArgumentException(
+                $"timesteps has {timesteps.Length} values but the batch has {images} images; give one timestep per image.", nameof(timesteps));
+        for (int i = 0; i < timesteps.Length; i++)
+        {
+            int t = timesteps[i];
+            if (t < 1 || t > schedule.Steps)
+                throw new ArgumentOutOfRangeException(nameof(timesteps), t,
+                    $"timesteps[{i}] = {t} is outside 1..{schedule.Steps}: timesteps are 1-based as in DDPM (Ho et al. 2020), and this schedule has T = {schedule.Steps} steps.");
+        }
+    }
+
+    /// <summary>Requires 0 ≤ s &lt; t (a chain from t down to s).</summary>
+    public static void StopStep(int s, int t)
+    {
+        if (s < 0 || s >= t)
+            throw new ArgumentOutOfRangeException(nameof(s), s, $"s = {s} is outside 0..{t - 1}: the chain runs from t = {t} down to an earlier step s, 0 ≤ s < t.");
+    }
+
+    /// <summary>Kernels are pure at the boundary: the destination must not share memory with an input.</summary>
+    public static void NoOverlap<T>(Span<T> destination, ReadOnlySpan<T> input, string inputName)
+    {
+        if (destination.Overlaps(input))
+            throw new ArgumentException(
+                $"destination overlaps {inputName}; batch kernels never write into their inputs, so pass a separate destination.", nameof(destination));
+    }
+
+    /// <summary>How many threads <paramref name="options"/> allows (−1 means one per core).</summary>
+    public static int Threads(ParallelOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.MaxDegreeOfParallelism == -1 ? Environment.ProcessorCount : options.MaxDegreeOfParallelism;
+    }
+}

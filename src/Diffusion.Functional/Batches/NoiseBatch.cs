@@ -1,0 +1,62 @@
+using Diffusion.Functional.Noise;
+
+namespace Diffusion.Functional.Batches;
+
+/// <summary>
+/// Standard normal noise ε ~ N(0, I) for a batch of images (DDPM eq. 4's ε, Ho et al. 2020), one keyed stream per
+/// image: image i is numbers 0 … P − 1 of the stream <c>key.Child(i)</c> (<see cref="GaussianNoise"/>), so the same
+/// bits on any thread count and split, and the same ε that <see cref="ForwardBatch"/> adds for the same key.
+/// </summary>
+public static class NoiseBatch
+{
+    /// <summary>Fills <paramref name="destination"/> with the noise of every image, on the calling thread. Allocates nothing.</summary>
+    /// <param name="key">Image i uses the stream <c>key.Child(i)</c>.</param>
+    /// <param name="pixelsPerImage">P ≥ 1; must divide the destination's length.</param>
+    /// <param name="destination">Receives the images, image-major.</param>
+    public static void Fill(NoiseKey key, int pixelsPerImage, Span<float> destination)
+    {
+        int images = BatchArguments.ImageCount(destination.Length, pixelsPerImage, nameof(destination));
+        FillRange(GaussianNoise.BestPath, key, pixelsPerImage, destination, 0, images);
+    }
+
+    /// <summary>
+    /// <see cref="Fill(NoiseKey, int, Span{float})"/> with the images spread over up to
+    /// <c>parallel.MaxDegreeOfParallelism</c> threads; the same bits for any thread count.
+    /// </summary>
+    /// <param name="key">Image i uses the stream <c>key.Child(i)</c>.</param>
+    /// <param name="pixelsPerImage">P ≥ 1; must divide the destination's length.</param>
+    /// <param name="destination">Receives the images, image-major.</param>
+    /// <param name="parallel">The thread limit (−1: one per core) and cancellation.</param>
+    public static void Fill(NoiseKey key, int pixelsPerImage, Memory<float> destination, ParallelOptions parallel)
+    {
+        ArgumentNullException.ThrowIfNull(parallel);
+        int images = BatchArguments.ImageCount(destination.Length, pixelsPerImage, nameof(destination));
+        BatchParallel.ForEachRange(images, parallel, (first, count) =>
+            FillRange(GaussianNoise.BestPath, key, pixelsPerImage, destination.Span, first, count));
+    }
+
+    /// <summary>A new batch of <paramref name="count"/> noise images of width × height (image i from <c>key.Child(i)</c>).</summary>
+    /// <param name="key">Image i uses the stream <c>key.Child(i)</c>.</param>
+    /// <param name="count">The number of images, ≥ 0.</param>
+    /// <param name="width">Pixels per row, ≥ 1.</param>
+    /// <param name="height">Rows, ≥ 1.</param>
+    /// <param name="parallel">Optional thread limit; null runs on the calling thread.</param>
+    public static FloatImageBatch StandardNormal(NoiseKey key, int count, int width, int height, ParallelOptions? parallel = null)
+    {
+        var pixels = new float[FloatImageBatch.CheckShape(count, width, height)];
+        if (parallel is null)
+            Fill(key, width * height, pixels);
+        else
+            Fill(key, width * height, pixels, parallel);
+        return FloatImageBatch.Own(count, width, height, pixels);
+    }
+
+    /// <summary>Images first … first + count − 1 on a chosen path (tests force each path and split).</summary>
+    internal static void FillRange(NoisePath path, NoiseKey key, int pixelsPerImage, Span<float> destination, int first, int count)
+    {
+        for (int i = first; i < first + count; i++)
+        {
+            GaussianNoise.Fill(key.Child((ulong)i), destination.Slice(i * pixelsPerImage, pixelsPerImage), path);
+        }
+    }
+}
