@@ -5,8 +5,8 @@
 //   dotnet run docs/examples/sampling-exact-denoiser.cs -- [digits.png]
 //
 // Outside this repository, replace the two #:project lines by
-//   #:package Diffusion.Functional.Data@0.9.0
-//   #:package Diffusion.Functional.Plots@0.9.0
+//   #:package Diffusion.Functional.Data@1.0.0
+//   #:package Diffusion.Functional.Plots@1.0.0
 #:project ../../src/Diffusion.Functional.Data/Diffusion.Functional.Data.csproj
 #:project ../../src/Diffusion.Functional.Plots/Diffusion.Functional.Plots.csproj
 

@@ -4,7 +4,7 @@
 //   dotnet run docs/examples/schedule-comparison.cs -- [schedules.csv]
 //
 // Outside this repository, replace the #:project line by
-//   #:package Diffusion.Functional@0.9.0
+//   #:package Diffusion.Functional@1.0.0
 #:project ../../src/Diffusion.Functional/Diffusion.Functional.csproj
 
 using System.Globalization;
@@ -32,7 +32,7 @@ foreach (var (name, schedule) in schedules)
     foreach (ScheduleRow row in schedule.Rows())
     {
         double[] values = [row.Beta, row.AlphaBar, row.SqrtAlphaBar, row.SqrtOneMinusAlphaBar, row.PosteriorVariance, row.LogSnr];
-        csv.Append(name).Append(',').Append(row.T);
+        csv.Append(name).Append(',').Append(row.Step);
         foreach (double value in values) csv.Append(',').Append(value.ToString("G17", CultureInfo.InvariantCulture));
         csv.Append('\n');
     }

@@ -3,8 +3,8 @@
 //   dotnet run docs/examples/seed-notebook.cs -- [figure.png]
 //
 // Outside this repository, replace the two #:project lines by
-//   #:package Diffusion.Functional.Data@0.9.0
-//   #:package Diffusion.Functional.Plots@0.9.0
+//   #:package Diffusion.Functional.Data@1.0.0
+//   #:package Diffusion.Functional.Plots@1.0.0
 #:project ../../src/Diffusion.Functional.Data/Diffusion.Functional.Data.csproj
 #:project ../../src/Diffusion.Functional.Plots/Diffusion.Functional.Plots.csproj
 

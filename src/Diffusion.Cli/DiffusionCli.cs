@@ -5,7 +5,7 @@ using Diffusion.Cli.Infrastructure;
 namespace Diffusion.Cli;
 
 /// <summary>The <c>diffusion</c> command: builds the command tree and runs it with the given writers.</summary>
-public static class DiffusionCli
+internal static class DiffusionCli
 {
     /// <summary>Parses and runs <paramref name="args"/>; returns the process exit code (0 ok, 1 failure, 2 bad usage).</summary>
     public static int Run(string[] args, TextWriter output, TextWriter error)

@@ -17,7 +17,7 @@ namespace Diffusion.Cli.Commands;
 /// docs/performance.md (256 MNIST-sized float32 images), so that anyone can compare with PyTorch on their hardware.
 /// BenchmarkDotNet (benchmarks/Diffusion.Benchmarks) gives the published figures; this is the two-minute version.
 /// </summary>
-public static class BenchCommand
+internal static class BenchCommand
 {
     /// <summary>Images in the batch.</summary>
     public const int Images = 256;

@@ -6,7 +6,7 @@ using Diffusion.Functional.Images;
 namespace Diffusion.Cli.Commands;
 
 /// <summary><c>diffusion digit</c>: exports one clean digit x_0 in [−1, 1] as a picture (.png) or a NumPy array (.npy).</summary>
-public static class DigitCommand
+internal static class DigitCommand
 {
     /// <summary>Builds the command.</summary>
     public static Command Create(CliConsole console)

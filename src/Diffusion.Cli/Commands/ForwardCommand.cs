@@ -10,7 +10,7 @@ using Diffusion.Functional.Schedules;
 namespace Diffusion.Cli.Commands;
 
 /// <summary><c>diffusion forward</c>: one sample x_t ~ q(x_t | x_0) of a digit (DDPM eq. 4), as a picture or a NumPy array.</summary>
-public static class ForwardCommand
+internal static class ForwardCommand
 {
     /// <summary>Builds the command.</summary>
     public static Command Create(CliConsole console)

@@ -7,7 +7,7 @@ using Diffusion.Functional.Plots;
 namespace Diffusion.Cli.Commands;
 
 /// <summary><c>diffusion plots</c>: writes every figure of the catalogue as a PNG, deterministically for a seed.</summary>
-public static class PlotsCommand
+internal static class PlotsCommand
 {
     /// <summary>Where the figures go by default: the documentation's image folder.</summary>
     public const string DefaultFolder = "docs/images";

@@ -14,7 +14,7 @@ namespace Diffusion.Cli.Commands;
 /// <c>diffusion reverse</c>: the oracle reverse chain x_{t−1} ~ q(x_{t−1} | x_t, x_0) (DDPM eqs. 6–7) from
 /// x_from ~ q(x_from | x_0) down to x_to; writes the last state, and optionally every frame.
 /// </summary>
-public static class ReverseCommand
+internal static class ReverseCommand
 {
     /// <summary>Builds the command.</summary>
     public static Command Create(CliConsole console)

@@ -18,7 +18,7 @@ namespace Diffusion.Cli.Commands;
 /// 2021, eq. 12) with the empirical denoiser of MNIST digits, E[x_0 | x_t] over the training set (no network): the
 /// optimal denoiser of a finite data set, so every sample is one of its digits.
 /// </summary>
-public static class SampleCommand
+internal static class SampleCommand
 {
     // The samplers the command runs: DDPM with the fixed-small variance β̃_t, DDIM with stochasticity η.
     private enum SamplerName

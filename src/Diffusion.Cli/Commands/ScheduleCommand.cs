@@ -7,7 +7,7 @@ using Diffusion.Functional.Schedules;
 namespace Diffusion.Cli.Commands;
 
 /// <summary><c>diffusion schedule</c>: prints every precomputed quantity of a noise schedule, one row per t = 1..T.</summary>
-public static class ScheduleCommand
+internal static class ScheduleCommand
 {
     /// <summary>The CSV header, exactly as documented in the README.</summary>
     public const string CsvHeader =
@@ -69,7 +69,7 @@ public static class ScheduleCommand
         var csv = new StringBuilder(CsvHeader).Append('\n');
         foreach (ScheduleRow r in schedule.Rows())
         {
-            csv.Append(r.T.ToString(CultureInfo.InvariantCulture));
+            csv.Append(r.Step.ToString(CultureInfo.InvariantCulture));
             foreach (double value in Values(r)) csv.Append(',').Append(value.ToString("G17", CultureInfo.InvariantCulture));
             csv.Append('\n');
         }
@@ -81,7 +81,7 @@ public static class ScheduleCommand
     {
         string[] header = ["t", "β", "α", "ᾱ", "√ᾱ", "√(1−ᾱ)", "β̃", "log β̃ (clipped)", "c_x0", "c_xt", "SNR", "log SNR"];
         var rows = schedule.Rows()
-            .Select(r => new[] { r.T.ToString(CultureInfo.InvariantCulture) }
+            .Select(r => new[] { r.Step.ToString(CultureInfo.InvariantCulture) }
                 .Concat(Values(r).Select(v => v.ToString("G6", CultureInfo.InvariantCulture))).ToArray())
             .ToList();
         int[] widths = header.Select((h, i) => Math.Max(h.Length, rows.Count == 0 ? 0 : rows.Max(r => r[i].Length))).ToArray();

@@ -4,7 +4,7 @@ namespace Diffusion.Cli.Infrastructure;
 /// Writes a file so that a reader never sees it half-written: the bytes go to a temporary file in the same folder,
 /// which is then moved over the destination; on any failure the temporary file is deleted and nothing is left.
 /// </summary>
-public static class AtomicFile
+internal static class AtomicFile
 {
     /// <summary>Writes <paramref name="path"/> through <paramref name="write"/>, creating its folder if needed.</summary>
     public static void Write(string path, Action<Stream> write)

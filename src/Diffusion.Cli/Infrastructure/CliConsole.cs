@@ -4,7 +4,7 @@ namespace Diffusion.Cli.Infrastructure;
 /// Where a command writes, and the one place that turns exceptions into messages and exit codes: bad input
 /// (ArgumentException from the core, UsageException from the CLI) → 2; I/O and data errors → 1.
 /// </summary>
-public sealed class CliConsole(TextWriter output, TextWriter error)
+internal sealed class CliConsole(TextWriter output, TextWriter error)
 {
     /// <summary>Standard output: results (CSV, tables, progress).</summary>
     public TextWriter Output { get; } = output;

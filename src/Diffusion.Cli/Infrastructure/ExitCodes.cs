@@ -1,7 +1,7 @@
 namespace Diffusion.Cli.Infrastructure;
 
 /// <summary>The process exit codes of <c>diffusion</c>.</summary>
-public static class ExitCodes
+internal static class ExitCodes
 {
     /// <summary>Success.</summary>
     public const int Ok = 0;

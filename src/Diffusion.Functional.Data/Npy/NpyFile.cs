@@ -14,10 +14,10 @@ namespace Diffusion.Functional.Data.Npy;
 public static class NpyFile
 {
     /// <summary>The 6-byte magic string that starts every .npy file.</summary>
-    public static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
+    internal static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
     /// <summary>NumPy aligns the start of the data to this many bytes.</summary>
-    public const int Alignment = 64;
+    internal const int Alignment = 64;
 
     /// <summary>One image as an array of shape (Height, Width).</summary>
     public static byte[] Encode(Image image, NpyElementType type = NpyElementType.Float32)
@@ -74,7 +74,7 @@ public static class NpyFile
     }
 
     /// <summary>The NumPy dtype string of <paramref name="type"/>: <c>&lt;f4</c> or <c>&lt;f8</c>.</summary>
-    public static string Descr(NpyElementType type) => type switch
+    internal static string Descr(NpyElementType type) => type switch
     {
         NpyElementType.Float32 => "<f4",
         NpyElementType.Float64 => "<f8",
@@ -82,7 +82,7 @@ public static class NpyFile
     };
 
     /// <summary>Bytes per element of <paramref name="type"/>: 4 or 8.</summary>
-    public static int ElementSize(NpyElementType type) => type switch
+    internal static int ElementSize(NpyElementType type) => type switch
     {
         NpyElementType.Float32 => 4,
         NpyElementType.Float64 => 8,

@@ -183,13 +183,6 @@ public sealed record NoiseSchedule
     }
 
     /// <summary>
-    /// Builds a schedule from β that have been checked by the caller (derived schedules such as respaced or
-    /// zero-terminal-SNR ones, where β_T = 1 is meaningful).
-    /// </summary>
-    internal static NoiseSchedule FromCheckedBetas(ScheduleKind kind, double[] betas, string description) =>
-        new(kind, (double[])betas.Clone(), description);
-
-    /// <summary>
     /// Builds a schedule from steps given as (β_t, α_t = 1 − β_t, log α_t), each computed accurately by the caller:
     /// derived schedules whose steps can have α_t below the roundoff of 1 − β_t (a coarse respacing of a long chain,
     /// the last steps of a zero-terminal-SNR schedule), so that ᾱ_t = ∏ α_s keeps its relative accuracy there.

@@ -4,7 +4,7 @@ namespace Diffusion.Functional.Schedules;
 /// Every precomputed quantity of a <see cref="NoiseSchedule"/> at one timestep t ∈ 1..T (the columns of
 /// <c>diffusion schedule --format csv</c>).
 /// </summary>
-/// <param name="T">The 1-based timestep t.</param>
+/// <param name="Step">The 1-based timestep t.</param>
 /// <param name="Beta">β_t, the variance of q(x_t | x_{t−1}) (DDPM eq. 2).</param>
 /// <param name="Alpha">α_t = 1 − β_t.</param>
 /// <param name="AlphaBar">ᾱ_t = ∏_{s ≤ t} α_s (DDPM eq. 4).</param>
@@ -17,7 +17,7 @@ namespace Diffusion.Functional.Schedules;
 /// <param name="Snr">SNR(t) = ᾱ_t / (1 − ᾱ_t) (Kingma et al. 2021, eq. 2).</param>
 /// <param name="LogSnr">log SNR(t), the λ_t of variational diffusion models.</param>
 public sealed record ScheduleRow(
-    int T,
+    int Step,
     double Beta,
     double Alpha,
     double AlphaBar,

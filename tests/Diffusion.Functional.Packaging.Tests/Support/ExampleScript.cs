@@ -5,7 +5,7 @@ namespace Diffusion.Functional.Packaging.Tests.Support;
 /// <summary>
 /// A script of docs/examples. Each one references the repository's projects with <c>#:project</c> lines and says in
 /// its header which <c>#:package</c> lines replace them outside the repository, as comments
-/// (<c>//   #:package Diffusion.Functional@0.9.0</c>).
+/// (<c>//   #:package Diffusion.Functional@1.0.0</c>).
 /// </summary>
 public static partial class ExampleScript
 {
