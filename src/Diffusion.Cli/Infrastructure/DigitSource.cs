@@ -12,7 +12,7 @@ internal static class DigitSource
     public static Option<string?> MnistOption() => new("--mnist")
     {
         Description = "A folder with MNIST's IDX files (train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz], or t10k-…, "
-            + "there or in MNIST/raw as torchvision saves them). Default: the 1,000-digit sample shipped in data/.",
+            + "there or in MNIST/raw as torchvision saves them). Default: the 1,000 real digits embedded in the tool (data/mnist-sample-*.gz in the repository).",
     };
 
     /// <summary>The <c>--digit</c> option: an index into the digits.</summary>
