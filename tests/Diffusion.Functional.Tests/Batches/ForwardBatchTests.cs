@@ -4,6 +4,7 @@ using Diffusion.Functional.Noise;
 using Diffusion.Functional.Processes;
 using Diffusion.Functional.Schedules;
 using Diffusion.Functional.Tests.Noise;
+using Diffusion.Functional.Tests.Support;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
@@ -111,10 +112,8 @@ public class ForwardBatchTests
     {
         BatchCase c = BatchCases.Mnist();
         var result = new float[c.X0.Length];
-        ForwardBatch.Sample(c.Schedule, c.X0, c.Pixels, c.Timesteps, c.Key, result);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        ForwardBatch.Sample(c.Schedule, c.X0, c.Pixels, c.Timesteps, c.Key, result);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Allocations.AssertNone(() => ForwardBatch.Sample(c.Schedule, c.X0, c.Pixels, c.Timesteps, c.Key, result),
+            $"forward noising of {c.Images} images");
     }
 
     [Fact]

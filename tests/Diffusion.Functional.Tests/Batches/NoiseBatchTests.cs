@@ -1,6 +1,7 @@
 using Diffusion.Functional.Batches;
 using Diffusion.Functional.Noise;
 using Diffusion.Functional.Tests.Noise;
+using Diffusion.Functional.Tests.Support;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
@@ -72,10 +73,7 @@ public class NoiseBatchTests
     public void Fill_AllocatesNothing()
     {
         var destination = new float[10 * 784];
-        NoiseBatch.Fill(NoiseKey.FromSeed(1), 784, destination);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        NoiseBatch.Fill(NoiseKey.FromSeed(2), 784, destination);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Allocations.AssertNone(() => NoiseBatch.Fill(NoiseKey.FromSeed(2), 784, destination), "NoiseBatch.Fill of 10 images");
     }
 
     [Fact]

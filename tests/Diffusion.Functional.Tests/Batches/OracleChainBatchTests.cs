@@ -4,6 +4,7 @@ using Diffusion.Functional.Noise;
 using Diffusion.Functional.Processes;
 using Diffusion.Functional.Schedules;
 using Diffusion.Functional.Tests.Noise;
+using Diffusion.Functional.Tests.Support;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
@@ -161,12 +162,8 @@ public class OracleChainBatchTests
         var result = new float[c.X0.Length];
         foreach (int steps in new[] { 1, 10, 100 })
         {
-            // The same call once before measuring, so that first-call work (JIT, static initialisers) is not counted.
-            OracleChainBatch.Run(c.Schedule, c.X0, c.Xt, c.Pixels, 200, 200 - steps, c.Key, result);
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            OracleChainBatch.Run(c.Schedule, c.X0, c.Xt, c.Pixels, 200, 200 - steps, c.Key, result);
-            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-            Assert.True(allocated == 0, $"a chain of {steps} steps over {c.Images} images allocated {allocated} bytes.");
+            Allocations.AssertNone(() => OracleChainBatch.Run(c.Schedule, c.X0, c.Xt, c.Pixels, 200, 200 - steps, c.Key, result),
+                $"a chain of {steps} steps over {c.Images} images");
         }
     }
 

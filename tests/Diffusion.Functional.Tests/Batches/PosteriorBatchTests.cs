@@ -4,6 +4,7 @@ using Diffusion.Functional.Noise;
 using Diffusion.Functional.Processes;
 using Diffusion.Functional.Schedules;
 using Diffusion.Functional.Tests.Noise;
+using Diffusion.Functional.Tests.Support;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
@@ -129,10 +130,8 @@ public class PosteriorBatchTests
     {
         BatchCase c = BatchCases.Mnist();
         var result = new float[c.X0.Length];
-        PosteriorBatch.Sample(c.Schedule, c.Xt, c.X0, c.Pixels, 10, c.Key, result);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        PosteriorBatch.Sample(c.Schedule, c.Xt, c.X0, c.Pixels, 10, c.Key, result);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Allocations.AssertNone(() => PosteriorBatch.Sample(c.Schedule, c.Xt, c.X0, c.Pixels, 10, c.Key, result),
+            $"a posterior step over {c.Images} images");
     }
 
     [Theory]

@@ -1,5 +1,6 @@
 using System.Runtime.Intrinsics;
 using Diffusion.Functional.Noise;
+using Diffusion.Functional.Tests.Support;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
@@ -124,12 +125,11 @@ public class GaussianNoiseTests
         var doubles = new double[1001];
         foreach (NoisePath path in NoiseStatistics.RunnablePaths)
         {
-            GaussianNoise.Fill(key, singles, path);
-            GaussianNoise.Fill(key, doubles, path);
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            GaussianNoise.Fill(key, singles, path);
-            GaussianNoise.Fill(key, doubles, path);
-            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            Allocations.AssertNone(() =>
+            {
+                GaussianNoise.Fill(key, singles, path);
+                GaussianNoise.Fill(key, doubles, path);
+            }, $"Fill on the {path} path");
         }
     }
 
