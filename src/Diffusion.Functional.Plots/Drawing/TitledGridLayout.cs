@@ -10,6 +10,9 @@ namespace Diffusion.Functional.Plots.Drawing;
 internal sealed class TitledGridLayout(int rows, int columns, float headerHeight, float rowLabelWidth = 0, float columnLabelHeight = 0)
     : IMultiplotLayout
 {
+    /// <summary>Space kept free around the grid (left of it only when there are no row labels), so that no panel touches the edge.</summary>
+    private const float OuterMargin = 12;
+
     public int Rows { get; } = rows;
 
     public int Columns { get; } = columns;
@@ -21,9 +24,9 @@ internal sealed class TitledGridLayout(int rows, int columns, float headerHeight
     {
         var rectangles = new List<PixelRect> { Rect(figure.Left, figure.Right, figure.Top, figure.Top + headerHeight) };
         float top = figure.Top + headerHeight + columnLabelHeight;
-        float left = figure.Left + rowLabelWidth;
-        float cellHeight = (figure.Bottom - top) / Rows;
-        float cellWidth = (figure.Right - left) / Columns;
+        float left = figure.Left + (rowLabelWidth > 0 ? rowLabelWidth : OuterMargin);
+        float cellHeight = (figure.Bottom - OuterMargin - top) / Rows;
+        float cellWidth = (figure.Right - OuterMargin - left) / Columns;
         if (columnLabelHeight > 0)
         {
             for (int c = 0; c < Columns; c++)
