@@ -12,7 +12,8 @@ namespace Diffusion.Functional.Denoisers;
 /// Gaussian data x_0 ~ N(μ, σ² I), the one data distribution whose optimal denoiser is linear: with a = √ᾱ_t,
 /// s = √(1 − ᾱ_t) and x_t = a·x_0 + s·ε, the marginal is q(x_t) = N(a·μ, (a²σ² + s²) I) and the posterior of the data is
 /// Gaussian with E[x_0 | x_t] = μ + a·σ²/(a²σ² + s²)·(x_t − a·μ) and Var[x_0 | x_t] = σ²·s²/(a²σ² + s²) (Bayes' rule for
-/// jointly Gaussian variables). Sampling from pure noise with its denoiser must give back N(μ, σ² I).
+/// jointly Gaussian variables). Sampling from pure noise with its denoiser gives back N(μ, σ² I) up to the discretisation
+/// error of the chain, which shrinks with the number of steps (docs/sampling.md gives the exact output laws).
 /// </summary>
 /// <param name="Mean">μ, an image (each pixel its own mean).</param>
 /// <param name="Variance">σ², range σ² ≥ 0 (0: the data is the point μ).</param>
@@ -34,14 +35,20 @@ public sealed record GaussianData(Image Mean, double Variance)
         return new GaussianImage(Mean.Scaled(a), schedule.AlphaBar(t) * Variance + schedule.OneMinusAlphaBar(t));
     }
 
-    /// <summary>E[x_0 | x_t] = μ + √ᾱ_t·σ²/(ᾱ_tσ² + 1 − ᾱ_t)·(x_t − √ᾱ_t·μ), the optimal x_0-prediction. Range of t: 1..T.</summary>
+    /// <summary>
+    /// E[x_0 | x_t] = μ + √ᾱ_t·σ²/(ᾱ_tσ² + 1 − ᾱ_t)·(x_t − √ᾱ_t·μ), the optimal x_0-prediction (conjugate-Gaussian Bayes'
+    /// rule: prior N(μ, σ² I), likelihood q(x_t | x_0) of DDPM eq. 4). Range of t: 1..T.
+    /// </summary>
     public Image PosteriorMean(NoiseSchedule schedule, Image xt, int t)
     {
         ArgumentNullException.ThrowIfNull(xt);
         return Predict(schedule, PredictionTarget.X0, xt, t);
     }
 
-    /// <summary>Var[x_0 | x_t] = σ²(1 − ᾱ_t)/(ᾱ_tσ² + 1 − ᾱ_t), the same for every pixel and every x_t. Range of t: 1..T.</summary>
+    /// <summary>
+    /// Var[x_0 | x_t] = σ²(1 − ᾱ_t)/(ᾱ_tσ² + 1 − ᾱ_t), the same for every pixel and every x_t (conjugate-Gaussian Bayes'
+    /// rule: prior N(μ, σ² I), likelihood q(x_t | x_0) of DDPM eq. 4). Range of t: 1..T.
+    /// </summary>
     public double PosteriorVariance(NoiseSchedule schedule, int t)
     {
         ArgumentNullException.ThrowIfNull(schedule);
@@ -51,7 +58,8 @@ public sealed record GaussianData(Image Mean, double Variance)
 
     /// <summary>
     /// The optimal denoiser of this data for <paramref name="schedule"/>, predicting <paramref name="target"/> in closed
-    /// form: x̂_0 = E[x_0 | x_t], ε̂ = √(1 − ᾱ_t)/(ᾱ_tσ² + 1 − ᾱ_t)·(x_t − √ᾱ_t·μ), v̂ = √ᾱ_t·ε̂ − √(1 − ᾱ_t)·x̂_0.
+    /// form: x̂_0 = E[x_0 | x_t] (<see cref="PosteriorMean"/>), ε̂ = E[ε | x_t] = √(1 − ᾱ_t)/(ᾱ_tσ² + 1 − ᾱ_t)·(x_t − √ᾱ_t·μ)
+    /// (Bayes' rule on DDPM eq. 4), v̂ = √ᾱ_t·ε̂ − √(1 − ᾱ_t)·x̂_0 (Salimans &amp; Ho 2022).
     /// </summary>
     public Denoiser Denoiser(NoiseSchedule schedule, PredictionTarget target)
     {
@@ -60,7 +68,10 @@ public sealed record GaussianData(Image Mean, double Variance)
         return Sampling.Denoiser.Create(schedule, target, (xt, t) => Predict(schedule, target, xt, t));
     }
 
-    /// <summary>A draw x_0 = μ + σ·z with z from the keyed stream <paramref name="key"/>.</summary>
+    /// <summary>
+    /// A draw x_0 = μ + σ·z ~ N(μ, σ² I), with z ~ N(0, I) the keyed stream <paramref name="key"/> itself, one number per
+    /// pixel (the generator: docs/noise.md).
+    /// </summary>
     public Image Sample(NoiseKey key) =>
         Image.Combine(1.0, Mean, Math.Sqrt(Variance), NoiseImage.StandardNormalLike(key, Mean));
 
