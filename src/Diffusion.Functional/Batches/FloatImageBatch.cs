@@ -40,7 +40,10 @@ public sealed record FloatImageBatch
         _pixels = pixels;
     }
 
-    /// <summary>A batch from a copy of its pixels (image-major, then row-major).</summary>
+    /// <summary>
+    /// A float32 batch from a copy of its pixels (image-major, then row-major), the values-in form of the batch kernels
+    /// (docs/performance.md).
+    /// </summary>
     /// <param name="count">The number of images, ≥ 0.</param>
     /// <param name="width">Pixels per row, ≥ 1.</param>
     /// <param name="height">Rows, ≥ 1.</param>
@@ -59,7 +62,10 @@ public sealed record FloatImageBatch
         return new FloatImageBatch(count, width, height, pixels.ToArray());
     }
 
-    /// <summary>The double-precision batch rounded to float32, pixel by pixel (round to nearest).</summary>
+    /// <summary>
+    /// The double-precision batch rounded to float32, pixel by pixel (round to nearest), for the float32 kernels of
+    /// docs/performance.md.
+    /// </summary>
     /// <param name="batch">Any batch; its values must fit in float32 (|x| &lt; 3.4·10³⁸).</param>
     public static FloatImageBatch FromImageBatch(ImageBatch batch)
     {
@@ -78,7 +84,10 @@ public sealed record FloatImageBatch
     /// <summary>A batch of <paramref name="count"/> images whose pixels the caller has just written (no copy).</summary>
     internal static FloatImageBatch Own(int count, int width, int height, float[] pixels) => new(count, width, height, pixels);
 
-    /// <summary>Image <paramref name="index"/> widened exactly to double, 0 ≤ index &lt; Count.</summary>
+    /// <summary>
+    /// Image <paramref name="index"/> widened exactly to double, 0 ≤ index &lt; Count: the core's form of one image of a
+    /// float32 batch (docs/performance.md).
+    /// </summary>
     public Image Image(int index)
     {
         if ((uint)index >= (uint)Count)
@@ -89,10 +98,16 @@ public sealed record FloatImageBatch
         return Images.Image.FromPixels(Width, Height, pixels);
     }
 
-    /// <summary>The pixels of image <paramref name="index"/>, without copying.</summary>
+    /// <summary>
+    /// The pixels of image <paramref name="index"/>, [index·P, (index + 1)·P) of <see cref="Pixels"/> with
+    /// P = <see cref="PixelsPerImage"/>, without copying (the image-major layout of docs/performance.md).
+    /// </summary>
     public ReadOnlySpan<float> ImagePixels(int index) => _pixels.AsSpan(index * PixelsPerImage, PixelsPerImage);
 
-    /// <summary>The batch widened exactly to double (requires Count ≥ 1, as <see cref="ImageBatch"/> does).</summary>
+    /// <summary>
+    /// The batch widened exactly to double, pixel by pixel, as the core's <see cref="ImageBatch"/> (docs/performance.md);
+    /// requires Count ≥ 1, as <see cref="ImageBatch"/> does.
+    /// </summary>
     public ImageBatch ToImageBatch() => ImageBatch.FromImages(Enumerable.Range(0, Count).Select(Image).ToArray());
 
     /// <summary>Same count, same shape and the same pixels bit for bit (−0 and +0 count as equal).</summary>

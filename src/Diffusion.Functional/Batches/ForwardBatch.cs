@@ -35,6 +35,8 @@ public static class ForwardBatch
     }
 
     /// <summary>
+    /// Writes x_t = √ᾱ_t·x_0 + √(1 − ᾱ_t)·ε, a sample of q(x_t | x_0) (DDPM eq. 4), for every image to
+    /// <paramref name="destination"/>:
     /// <see cref="Sample(NoiseSchedule, ReadOnlySpan{float}, int, ReadOnlySpan{int}, NoiseKey, Span{float})"/> with the
     /// images spread over up to <c>parallel.MaxDegreeOfParallelism</c> threads; the same bits for any thread count.
     /// </summary>

@@ -9,7 +9,11 @@ namespace Diffusion.Functional.Batches;
 /// </summary>
 public static class NoiseBatch
 {
-    /// <summary>Fills <paramref name="destination"/> with the noise of every image, on the calling thread. Allocates nothing.</summary>
+    /// <summary>
+    /// Fills <paramref name="destination"/> with ε ~ N(0, I) for every image (DDPM eq. 4's ε), image i being numbers
+    /// 0 … P − 1 of the stream <c>key.Child(i)</c> (the generator of docs/noise.md), on the calling thread. Allocates
+    /// nothing.
+    /// </summary>
     /// <param name="key">Image i uses the stream <c>key.Child(i)</c>.</param>
     /// <param name="pixelsPerImage">P ≥ 1; must divide the destination's length.</param>
     /// <param name="destination">Receives the images, image-major.</param>
@@ -20,8 +24,9 @@ public static class NoiseBatch
     }
 
     /// <summary>
-    /// <see cref="Fill(NoiseKey, int, Span{float})"/> with the images spread over up to
-    /// <c>parallel.MaxDegreeOfParallelism</c> threads; the same bits for any thread count.
+    /// Fills <paramref name="destination"/> with ε ~ N(0, I) for every image, image i from the stream
+    /// <c>key.Child(i)</c> (docs/noise.md): <see cref="Fill(NoiseKey, int, Span{float})"/> with the images spread over
+    /// up to <c>parallel.MaxDegreeOfParallelism</c> threads; the same bits for any thread count.
     /// </summary>
     /// <param name="key">Image i uses the stream <c>key.Child(i)</c>.</param>
     /// <param name="pixelsPerImage">P ≥ 1; must divide the destination's length.</param>
@@ -35,7 +40,10 @@ public static class NoiseBatch
             FillRange(GaussianNoise.BestPath, key, pixelsPerImage, destination.Span, first, count));
     }
 
-    /// <summary>A new batch of <paramref name="count"/> noise images of width × height (image i from <c>key.Child(i)</c>).</summary>
+    /// <summary>
+    /// A new batch of <paramref name="count"/> standard normal noise images ε ~ N(0, I) of width × height, image i from
+    /// the stream <c>key.Child(i)</c> (the generator of docs/noise.md).
+    /// </summary>
     /// <param name="key">Image i uses the stream <c>key.Child(i)</c>.</param>
     /// <param name="count">The number of images, ≥ 0.</param>
     /// <param name="width">Pixels per row, ≥ 1.</param>

@@ -43,6 +43,8 @@ public static class OracleChainBatch
     }
 
     /// <summary>
+    /// Writes x_s of the oracle chain started at x_t, for every image, to <paramref name="destination"/>: DDPM eqs. 6–7
+    /// applied t − s times (DDPM Algorithm 2's loop with the true x_0 and σ_t² = β̃_t). It is
     /// <see cref="Run(NoiseSchedule, ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, int, NoiseKey, Span{float})"/>
     /// with the images spread over up to <c>parallel.MaxDegreeOfParallelism</c> threads; the same bits for any count.
     /// Allocates about 2 KB per call for Parallel.For's tasks, none per step.

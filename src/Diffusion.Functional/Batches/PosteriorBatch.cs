@@ -36,6 +36,8 @@ public static class PosteriorBatch
     }
 
     /// <summary>
+    /// Writes x_{t−1} = c_x0·x_0 + c_xt·x_t + σ_t·ε, a sample of q(x_{t−1} | x_t, x_0) (DDPM eqs. 6–7), for every image
+    /// to <paramref name="destination"/>:
     /// <see cref="Sample(NoiseSchedule, ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, NoiseKey, Span{float})"/>
     /// with the images spread over up to <c>parallel.MaxDegreeOfParallelism</c> threads; the same bits for any count.
     /// </summary>

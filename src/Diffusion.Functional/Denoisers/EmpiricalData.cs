@@ -20,7 +20,8 @@ public sealed record EmpiricalData(ImageBatch Images)
     public ImageBatch Images { get; } = Images ?? throw new ArgumentNullException(nameof(Images));
 
     /// <summary>
-    /// The posterior weights w_m = q(x_0 = x^(m) | x_t), m = 0..M−1: a softmax of −‖x_t − √ᾱ_t·x^(m)‖²/(2(1 − ᾱ_t)).
+    /// The posterior weights w_m = q(x_0 = x^(m) | x_t), m = 0..M−1: a softmax of −‖x_t − √ᾱ_t·x^(m)‖²/(2(1 − ᾱ_t)),
+    /// Bayes' rule with the uniform prior 1/M and the likelihood q(x_t | x^(m)) = N(√ᾱ_t·x^(m), (1 − ᾱ_t) I) of DDPM eq. 4.
     /// They sum to 1; uniform where ᾱ_t = 0. Range of t: 1..T; x_t of the training images' shape.
     /// </summary>
     public double[] PosteriorWeights(NoiseSchedule schedule, Image xt, int t)
@@ -51,7 +52,10 @@ public sealed record EmpiricalData(ImageBatch Images)
         return logits;
     }
 
-    /// <summary>E[x_0 | x_t] = Σ_m w_m·x^(m), the optimal x_0-prediction (see <see cref="PosteriorWeights"/>). Range of t: 1..T.</summary>
+    /// <summary>
+    /// E[x_0 | x_t] = Σ_m w_m·x^(m), the optimal x_0-prediction of this data set: the mean under the posterior weights
+    /// of <see cref="PosteriorWeights"/> (Bayes' rule on DDPM eq. 4). Range of t: 1..T.
+    /// </summary>
     public Image PosteriorMean(NoiseSchedule schedule, Image xt, int t)
     {
         double[] weights = PosteriorWeights(schedule, xt, t);
@@ -66,8 +70,9 @@ public sealed record EmpiricalData(ImageBatch Images)
     }
 
     /// <summary>
-    /// The index m of the training image x^(m) nearest to <paramref name="image"/> in Euclidean distance ‖image − x^(m)‖
-    /// (the first of equally near ones): which training image a sample drawn with the <see cref="Denoiser"/> reproduced.
+    /// The index m of the training image x^(m) nearest to <paramref name="image"/>, argmin_m ‖image − x^(m)‖ in Euclidean
+    /// distance (the first of equally near ones): which training image a sample drawn with the <see cref="Denoiser"/>
+    /// reproduced, since at small t the weights are one-hot on the nearest image (docs/sampling.md).
     /// </summary>
     /// <param name="image">An image of the training images' shape.</param>
     public int NearestIndex(Image image)
@@ -90,7 +95,9 @@ public sealed record EmpiricalData(ImageBatch Images)
 
     /// <summary>
     /// The optimal denoiser of this data set for <paramref name="schedule"/>, predicting <paramref name="target"/>: x̂_0 =
-    /// E[x_0 | x_t], converted exactly to ε̂ or v̂ (<see cref="PredictionConversions"/>).
+    /// E[x_0 | x_t] (<see cref="PosteriorMean"/>, Bayes' rule on DDPM eq. 4), converted exactly to
+    /// ε̂ = (x_t − √ᾱ_t·x̂_0)/√(1 − ᾱ_t) (DDPM eq. 4) or v̂ = √ᾱ_t·ε̂ − √(1 − ᾱ_t)·x̂_0 (Salimans &amp; Ho 2022) by
+    /// <see cref="PredictionConversions"/>.
     /// </summary>
     public Denoiser Denoiser(NoiseSchedule schedule, PredictionTarget target)
     {

@@ -12,7 +12,11 @@ namespace Diffusion.Functional.Denoisers;
 /// </summary>
 public static class OracleDenoiser
 {
-    /// <summary>The oracle for <paramref name="x0"/> predicting <paramref name="target"/>, for the given schedule.</summary>
+    /// <summary>
+    /// The oracle for <paramref name="x0"/> predicting <paramref name="target"/>, for the given schedule: at (x_t, t) it
+    /// returns x_0 itself, ε = (x_t − √ᾱ_t·x_0)/√(1 − ᾱ_t) (DDPM eq. 4) or v = √ᾱ_t·ε − √(1 − ᾱ_t)·x_0
+    /// (Salimans &amp; Ho 2022).
+    /// </summary>
     /// <param name="schedule">The schedule whose timesteps the denoiser is called with.</param>
     /// <param name="x0">The data; every x_t it is given must have its shape.</param>
     /// <param name="target">What it predicts.</param>

@@ -15,7 +15,11 @@ public static class DiscretizedGaussian
     /// <summary>The number of levels of 8-bit data.</summary>
     public const int Levels = 256;
 
-    /// <summary>log P(level) under N(μ, e^(λ)) discretized into the 256 bins of <paramref name="range"/>.</summary>
+    /// <summary>
+    /// log P(level) = log(Φ((e₊ − μ)/σ) − Φ((e₋ − μ)/σ)) under N(μ, σ² = e^(λ)) discretized into the 256 bins of
+    /// <paramref name="range"/>, e₋ and e₊ the midpoints to the neighbouring levels, −∞ below level 0 and +∞ above
+    /// level 255 (DDPM eq. 13).
+    /// </summary>
     /// <param name="level">The pixel's 8-bit level, 0..255.</param>
     /// <param name="mean">μ, finite.</param>
     /// <param name="logVariance">λ = log σ², range −1400 ≤ λ ≤ 1400.</param>
@@ -28,7 +32,10 @@ public static class DiscretizedGaussian
         return LogProbabilityUnchecked(level, mean, Math.Exp(-0.5 * logVariance), min, max);
     }
 
-    /// <summary>log P(b) for all 256 levels b = 0..255 (their exponentials sum to 1).</summary>
+    /// <summary>
+    /// log P(b) for all 256 levels b = 0..255 of the discretized Gaussian N(μ, e^(λ)) (DDPM eq. 13): the whole
+    /// decoder distribution of one pixel, whose exponentials sum to 1.
+    /// </summary>
     public static double[] LogProbabilities(double mean, double logVariance, PixelRange range = PixelRange.SignedUnit)
     {
         Guard.Finite(mean, nameof(mean));
@@ -42,7 +49,8 @@ public static class DiscretizedGaussian
 
     /// <summary>
     /// log p(x_0) = Σ_p log P(level of x_0[p]) under N(mean[p], e^(logVariance[p])) per pixel: the decoder's
-    /// log-likelihood of an 8-bit image, in nats. Every pixel of <paramref name="x0"/> must be one of the 256 levels of the range.
+    /// log-likelihood of an 8-bit image, in nats (DDPM eq. 13, a product over pixels). Every pixel of
+    /// <paramref name="x0"/> must be one of the 256 levels of the range.
     /// </summary>
     public static double LogLikelihood(Image x0, Image mean, Image logVariance, PixelRange range = PixelRange.SignedUnit)
     {

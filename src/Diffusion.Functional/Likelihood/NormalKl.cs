@@ -11,7 +11,10 @@ namespace Diffusion.Functional.Likelihood;
 /// </summary>
 public static class NormalKl
 {
-    /// <summary>KL(N(μ₁, e^(λ₁)) ‖ N(μ₂, e^(λ₂))) for one dimension, ≥ 0. All four arguments finite.</summary>
+    /// <summary>
+    /// KL(N(μ₁, e^(λ₁)) ‖ N(μ₂, e^(λ₂))) = ½·(e^(−d) − 1 + d + (μ₁ − μ₂)²·e^(−λ₂)), d = λ₂ − λ₁, for one dimension, in
+    /// nats, ≥ 0: the closed form of DDPM eq. 5's KL terms (docs/likelihood.md). All four arguments finite.
+    /// </summary>
     /// <param name="mean1">μ₁.</param>
     /// <param name="logVariance1">λ₁ = log σ₁².</param>
     /// <param name="mean2">μ₂.</param>
@@ -27,7 +30,7 @@ public static class NormalKl
 
     /// <summary>
     /// Σ over pixels of KL(N(μ₁[p], e^(λ₁[p])) ‖ N(μ₂[p], e^(λ₂[p]))): the divergence between two diagonal Gaussians over
-    /// images, in nats. All four images of one shape.
+    /// images, in nats, as DDPM eq. 5's terms sum it (docs/likelihood.md). All four images of one shape.
     /// </summary>
     public static double Between(Image mean1, Image logVariance1, Image mean2, Image logVariance2)
     {

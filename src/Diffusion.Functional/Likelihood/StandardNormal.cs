@@ -15,7 +15,10 @@ public static class StandardNormal
     private const double InverseSqrt2Low = -4.8336466567264565e-17;
     private const double Ln2 = 0.69314718055994530942;
 
-    /// <summary>Φ(x) = P(Z ≤ x) for Z ~ N(0, 1). Range of x: any number but NaN (±∞ give 0 and 1).</summary>
+    /// <summary>
+    /// Φ(x) = P(Z ≤ x) = ½·erfc(−x/√2) for Z ~ N(0, 1), with Cody's erfc (Cody 1969): the normal CDF whose differences
+    /// are the bins of DDPM eq. 13 (docs/likelihood.md). Range of x: any number but NaN (±∞ give 0 and 1).
+    /// </summary>
     public static double Cdf(double x)
     {
         RequireNumber(x);
@@ -24,7 +27,8 @@ public static class StandardNormal
 
     /// <summary>
     /// log Φ(x), accurate to a few units in the last place for every x: log1p(−½·erfc(x/√2)) for x ≥ 0, log(½·erfc(−x/√2))
-    /// for −5 ≤ x &lt; 0, and −x²/2 + log(erfcx(−x/√2)/2) below. Range of x: any number but NaN (−∞ gives −∞).
+    /// for −5 ≤ x &lt; 0, and −x²/2 + log(erfcx(−x/√2)/2) below, with Cody's erfc and erfcx (Cody 1969; derived in
+    /// docs/likelihood.md). Range of x: any number but NaN (−∞ gives −∞).
     /// </summary>
     public static double LogCdf(double x)
     {
@@ -36,9 +40,10 @@ public static class StandardNormal
     }
 
     /// <summary>
-    /// log(Φ(b) − Φ(a)) for a &lt; b, the log-probability of the interval (a, b] (either end may be infinite), without
-    /// forming the difference of two nearly equal probabilities: intervals in the upper half are mirrored into the lower
-    /// half, then log Φ(b) + log(1 − exp(log Φ(a) − log Φ(b))) with log(1 − e^(−d)) evaluated as Mächler (2012) advises.
+    /// log(Φ(b) − Φ(a)) for a &lt; b, the log-probability of the interval (a, b] (either end may be infinite): one bin of
+    /// DDPM eq. 13's decoder, with standardised edges (docs/likelihood.md). It never forms the difference of two nearly
+    /// equal probabilities: intervals in the upper half are mirrored into the lower half, then
+    /// log Φ(b) + log(1 − exp(log Φ(a) − log Φ(b))) with log(1 − e^(−d)) evaluated as Mächler (2012) advises.
     /// </summary>
     public static double LogIntervalProbability(double a, double b)
     {

@@ -39,7 +39,10 @@ public static class VariationalBound
 {
     private const double Ln2 = 0.69314718055994530942;
 
-    /// <summary>L_T = Σ_p KL(N(√ᾱ_N·x_0[p], 1 − ᾱ_N) ‖ N(0, 1)), the prior term, in nats, for the chain's top step τ_N.</summary>
+    /// <summary>
+    /// L_T = Σ_p KL(N(√ᾱ_N·x_0[p], 1 − ᾱ_N) ‖ N(0, 1)) = Σ_p ½(ᾱ_N·x_0[p]² − ᾱ_N − log(1 − ᾱ_N)), the prior term of
+    /// DDPM eq. 5, in nats, for the chain's top step τ_N (q(x_{τ_N} | x_0) from DDPM eq. 4).
+    /// </summary>
     public static double PriorTerm(RespacedSchedule plan, Image x0)
     {
         ArgumentNullException.ThrowIfNull(plan);
@@ -99,7 +102,8 @@ public static class VariationalBound
 
     /// <summary>
     /// Every term for one image, with x_{τ_i} ~ q(x_{τ_i} | x_0) drawn independently for each step from
-    /// <c>key.Child(τ_i)</c> (improved-diffusion's <c>calc_bpd_loop</c>): an unbiased one-sample estimate of the bound.
+    /// <c>key.Child(τ_i)</c> (DDPM eq. 4; improved-diffusion's <c>calc_bpd_loop</c>): an unbiased one-sample estimate of
+    /// the bound L_T + Σ_{i ≥ 2} L_{i−1} + L_0 of DDPM eq. 5 (docs/likelihood.md).
     /// </summary>
     /// <param name="plan">The chain (<see cref="RespacedSchedule.Full"/> for the model's own T steps).</param>
     /// <param name="denoiser">The model.</param>
@@ -125,7 +129,9 @@ public static class VariationalBound
         return new VariationalBoundTerms(PriorTerm(plan, x0), terms, x0.PixelCount);
     }
 
-    /// <summary>nats/(D·ln 2): a negative log-likelihood in bits per dimension. D ≥ 1.</summary>
+    /// <summary>
+    /// nats/(D·ln 2): a negative log-likelihood in bits per dimension, the unit of DDPM §4 (Table 2). D ≥ 1.
+    /// </summary>
     public static double BitsPerDimension(double nats, int dimensions)
     {
         Numerics.Guard.AtLeast(dimensions, 1, nameof(dimensions));

@@ -34,14 +34,18 @@ public static class GaussianNoise
     public static void Fill(NoiseKey key, Span<float> destination) => Fill(key, destination, BestPath);
 
     /// <summary>
-    /// Fills <paramref name="destination"/> with the same numbers as <see cref="Fill(NoiseKey, Span{float})"/>,
-    /// each float widened to double exactly (so the values carry float32 precision, about 7 digits).
+    /// Fills <paramref name="destination"/> with the same numbers as <see cref="Fill(NoiseKey, Span{float})"/>
+    /// (Box–Muller over xoshiro128+, docs/noise.md), each float widened to double exactly (so the values carry float32
+    /// precision, about 7 digits).
     /// </summary>
     /// <param name="key">The stream's name.</param>
     /// <param name="destination">Receives numbers 0 … Length − 1 of the stream; any length, 0 included.</param>
     public static void Fill(NoiseKey key, Span<double> destination) => Fill(key, destination, BestPath);
 
-    /// <summary>Numbers 0 … <paramref name="count"/> − 1 of the standard normal stream named by <paramref name="key"/>.</summary>
+    /// <summary>
+    /// Numbers 0 … <paramref name="count"/> − 1 of the standard normal stream named by <paramref name="key"/>, in float32
+    /// (Box &amp; Muller 1958 over xoshiro128+, Blackman &amp; Vigna 2018; docs/noise.md).
+    /// </summary>
     /// <param name="key">The stream's name.</param>
     /// <param name="count">How many numbers. Range: count ≥ 0.</param>
     /// <returns>A new array; equal to what <see cref="Fill(NoiseKey, Span{float})"/> writes.</returns>
@@ -55,7 +59,7 @@ public static class GaussianNoise
 
     /// <summary>
     /// Numbers 0 … <paramref name="count"/> − 1 of the standard normal stream named by <paramref name="key"/>,
-    /// the float32 values of <see cref="SampleSingle"/> widened exactly.
+    /// the float32 values of <see cref="SampleSingle"/> widened exactly (the generator of docs/noise.md).
     /// </summary>
     /// <param name="key">The stream's name.</param>
     /// <param name="count">How many numbers. Range: count ≥ 0.</param>

@@ -21,14 +21,20 @@ public readonly record struct NoiseLevel
         SqrtOneMinusAlphaBar = sqrtOneMinusAlphaBar;
     }
 
-    /// <summary>The level of timestep t of a schedule, from its accurate √ᾱ_t and √(1 − ᾱ_t). Range of t: 0..T.</summary>
+    /// <summary>
+    /// The level (a, s) = (√ᾱ_t, √(1 − ᾱ_t)) of timestep t of a schedule (DDPM eq. 4), from its accurate √ᾱ_t and
+    /// √(1 − ᾱ_t). Range of t: 0..T.
+    /// </summary>
     public static NoiseLevel At(NoiseSchedule schedule, int t)
     {
         ArgumentNullException.ThrowIfNull(schedule);
         return new NoiseLevel(schedule.SqrtAlphaBar(t), schedule.SqrtOneMinusAlphaBar(t));
     }
 
-    /// <summary>The level for a given ᾱ ∈ [0, 1] (s = √(1 − ᾱ) loses relative accuracy when ᾱ ≈ 1; prefer <see cref="At"/>).</summary>
+    /// <summary>
+    /// The level (a, s) = (√ᾱ, √(1 − ᾱ)) for a given ᾱ ∈ [0, 1] (DDPM eq. 4); s = √(1 − ᾱ) loses relative accuracy when
+    /// ᾱ ≈ 1, so prefer <see cref="At"/>.
+    /// </summary>
     public static NoiseLevel FromAlphaBar(double alphaBar)
     {
         Guard.ClosedInterval(alphaBar, 0.0, 1.0, nameof(alphaBar));

@@ -11,7 +11,10 @@ namespace Diffusion.Functional.Parameterisation;
 /// </summary>
 public static class PredictionConversions
 {
-    /// <summary>The estimate of x_0 implied by a prediction of <paramref name="target"/> for one pixel x_t.</summary>
+    /// <summary>
+    /// The estimate of x_0 implied by a prediction of <paramref name="target"/> for one pixel x_t: x_0 = (x_t − s·ε)/a
+    /// (DDPM eq. 4 solved for x_0) or x_0 = a·x_t − s·v (Salimans &amp; Ho 2022, §4).
+    /// </summary>
     /// <param name="target">What <paramref name="prediction"/> estimates.</param>
     /// <param name="prediction">The predicted value, any finite number.</param>
     /// <param name="xt">The pixel of x_t, any finite number.</param>
@@ -19,22 +22,34 @@ public static class PredictionConversions
     public static double ToX0(PredictionTarget target, double prediction, double xt, NoiseLevel level) =>
         Convert(target, PredictionTarget.X0, prediction, xt, level);
 
-    /// <summary>The estimate of ε implied by a prediction for one pixel; from x_0 it needs √(1 − ᾱ_t) &gt; 0.</summary>
+    /// <summary>
+    /// The estimate of ε implied by a prediction for one pixel: ε = (x_t − a·x_0)/s (DDPM eq. 4 solved for ε) or
+    /// ε = s·x_t + a·v (Salimans &amp; Ho 2022, §4); from x_0 it needs s = √(1 − ᾱ_t) &gt; 0.
+    /// </summary>
     public static double ToEpsilon(PredictionTarget target, double prediction, double xt, NoiseLevel level) =>
         Convert(target, PredictionTarget.Epsilon, prediction, xt, level);
 
-    /// <summary>The estimate of v = √ᾱ_t·ε − √(1 − ᾱ_t)·x_0 implied by a prediction for one pixel.</summary>
+    /// <summary>
+    /// The estimate of v = √ᾱ_t·ε − √(1 − ᾱ_t)·x_0 (Salimans &amp; Ho 2022, §4) implied by a prediction for one pixel:
+    /// v = (ε − s·x_t)/a or v = (a·x_t − x_0)/s, with x_t = a·x_0 + s·ε (DDPM eq. 4).
+    /// </summary>
     public static double ToV(PredictionTarget target, double prediction, double xt, NoiseLevel level) =>
         Convert(target, PredictionTarget.V, prediction, xt, level);
 
-    /// <summary>Converts one pixel's prediction of <paramref name="from"/> into the equivalent prediction of <paramref name="to"/>.</summary>
+    /// <summary>
+    /// Converts one pixel's prediction of <paramref name="from"/> into the equivalent prediction of <paramref name="to"/>,
+    /// by x_t = a·x_0 + s·ε (DDPM eq. 4) and v = a·ε − s·x_0 (Salimans &amp; Ho 2022, §4): the table in docs/sampling.md.
+    /// </summary>
     public static double Convert(PredictionTarget from, PredictionTarget to, double prediction, double xt, NoiseLevel level)
     {
         RequireConvertible(from, to, level);
         return ConvertUnchecked(from, to, prediction, xt, level.SqrtAlphaBar, level.SqrtOneMinusAlphaBar);
     }
 
-    /// <summary>Converts an image prediction into the equivalent prediction of <paramref name="to"/>, pixel by pixel.</summary>
+    /// <summary>
+    /// Converts an image prediction into the equivalent prediction of <paramref name="to"/>, pixel by pixel, by
+    /// x_t = a·x_0 + s·ε (DDPM eq. 4) and v = a·ε − s·x_0 (Salimans &amp; Ho 2022, §4): the table in docs/sampling.md.
+    /// </summary>
     /// <param name="prediction">The prediction, of x_t's shape.</param>
     /// <param name="to">The parameterisation wanted.</param>
     /// <param name="xt">x_t.</param>
@@ -53,18 +68,29 @@ public static class PredictionConversions
         return new Prediction(to, Image.Own(xt.Width, xt.Height, result));
     }
 
-    /// <summary>The x_0 image implied by a prediction (see <see cref="ToX0(PredictionTarget, double, double, NoiseLevel)"/>).</summary>
+    /// <summary>
+    /// The x_0 image implied by a prediction: (x_t − s·ε)/a (DDPM eq. 4) or a·x_t − s·v (Salimans &amp; Ho 2022, §4), pixel
+    /// by pixel (see <see cref="ToX0(PredictionTarget, double, double, NoiseLevel)"/>).
+    /// </summary>
     public static Image ToX0(Prediction prediction, Image xt, NoiseLevel level) => Convert(prediction, PredictionTarget.X0, xt, level).Value;
 
-    /// <summary>The ε image implied by a prediction (see <see cref="ToEpsilon(PredictionTarget, double, double, NoiseLevel)"/>).</summary>
+    /// <summary>
+    /// The ε image implied by a prediction: (x_t − a·x_0)/s (DDPM eq. 4) or s·x_t + a·v (Salimans &amp; Ho 2022, §4), pixel
+    /// by pixel (see <see cref="ToEpsilon(PredictionTarget, double, double, NoiseLevel)"/>).
+    /// </summary>
     public static Image ToEpsilon(Prediction prediction, Image xt, NoiseLevel level) => Convert(prediction, PredictionTarget.Epsilon, xt, level).Value;
 
-    /// <summary>The v image implied by a prediction (see <see cref="ToV(PredictionTarget, double, double, NoiseLevel)"/>).</summary>
+    /// <summary>
+    /// The v image v = a·ε − s·x_0 (Salimans &amp; Ho 2022, §4) implied by a prediction, pixel by pixel (see
+    /// <see cref="ToV(PredictionTarget, double, double, NoiseLevel)"/>).
+    /// </summary>
     public static Image ToV(Prediction prediction, Image xt, NoiseLevel level) => Convert(prediction, PredictionTarget.V, xt, level).Value;
 
     /// <summary>
     /// Throws an <see cref="ArgumentException"/> that explains why, when a prediction of <paramref name="from"/> does
-    /// not determine <paramref name="to"/> at this noise level.
+    /// not determine <paramref name="to"/> at this noise level, because solving x_t = a·x_0 + s·ε (DDPM eq. 4) divides by
+    /// zero: from ε where a = √ᾱ_t = 0 (zero terminal SNR, Lin et al. 2024, §3.2), or from x_0 where s = √(1 − ᾱ_t) = 0
+    /// (t = 0, the data). See docs/sampling.md.
     /// </summary>
     public static void RequireConvertible(PredictionTarget from, PredictionTarget to, NoiseLevel level)
     {

@@ -22,9 +22,15 @@ public sealed record GaussianImage(Image Mean, double Variance)
     /// <summary>σ = √σ².</summary>
     public double StandardDeviation => Math.Sqrt(Variance);
 
-    /// <summary>The reparameterised sample μ + σ·ε for a standard normal image ε of the same shape.</summary>
+    /// <summary>
+    /// The reparameterised sample μ + σ·ε for a standard normal image ε of the same shape, pixel by pixel (as DDPM
+    /// eq. 4 is sampled in Algorithm 1; Kingma &amp; Welling 2014, §2.4).
+    /// </summary>
     public Image Sample(Image noise) => Image.Combine(1.0, Mean, StandardDeviation, noise);
 
-    /// <summary>A sample with ε drawn from the keyed stream <paramref name="key"/> (see <see cref="NoiseImage"/>).</summary>
+    /// <summary>
+    /// The sample μ + σ·ε with ε drawn from the keyed stream <paramref name="key"/>, one number per pixel (see
+    /// <see cref="NoiseImage"/>; the generator: docs/noise.md).
+    /// </summary>
     public Image Sample(NoiseKey key) => Sample(NoiseImage.StandardNormal(key, Mean.Width, Mean.Height));
 }

@@ -16,15 +16,21 @@ public sealed record LinearGaussianKernel(int From, int To, double Scale, double
     /// <summary>√Variance.</summary>
     public double StandardDeviation => Math.Sqrt(Variance);
 
-    /// <summary>The law of x_out for a scalar input.</summary>
+    /// <summary>The law N(Scale·x_in, Variance) of x_out for a scalar input (DDPM eq. 2 or eq. 4, whichever this kernel is).</summary>
     public ScalarGaussian Apply(double input) => new(Scale * input, Variance);
 
-    /// <summary>The law of x_out for an image input.</summary>
+    /// <summary>The law N(Scale·x_in, Variance·I) of x_out for an image input (DDPM eq. 2 or eq. 4, whichever this kernel is).</summary>
     public GaussianImage Apply(Image input) => new(input.Scaled(Scale), Variance);
 
-    /// <summary>The reparameterised sample Scale·x_in + √Variance·ε for a scalar input.</summary>
+    /// <summary>
+    /// The reparameterised sample Scale·x_in + √Variance·ε for a scalar input, e.g. x_t = √ᾱ_t·x_0 + √(1 − ᾱ_t)·ε
+    /// (DDPM eq. 4, as in Algorithm 1) or x_t = √α_t·x_{t−1} + √β_t·ε (DDPM eq. 2).
+    /// </summary>
     public double Sample(double input, double standardNormal) => Scale * input + StandardDeviation * standardNormal;
 
-    /// <summary>The reparameterised sample Scale·x_in + √Variance·ε, pixel by pixel.</summary>
+    /// <summary>
+    /// The reparameterised sample Scale·x_in + √Variance·ε, pixel by pixel, e.g. x_t = √ᾱ_t·x_0 + √(1 − ᾱ_t)·ε
+    /// (DDPM eq. 4, as in Algorithm 1) or x_t = √α_t·x_{t−1} + √β_t·ε (DDPM eq. 2).
+    /// </summary>
     public Image Sample(Image input, Image noise) => Image.Combine(Scale, input, StandardDeviation, noise);
 }

@@ -14,8 +14,10 @@ namespace Diffusion.Functional.Processes;
 public static class OracleChain
 {
     /// <summary>
-    /// The lazy sequence of states (t, x_t), (t − 1, x_{t−1}), …, (0, x_0): t + 1 immutable states, the first being
-    /// <paramref name="xt"/> itself. The step t' → t' − 1 uses ε = <paramref name="noiseForStep"/>(t').
+    /// Ancestral sampling x_{t'−1} = μ̃_{t'}(x_{t'}, x_0) + √β̃_{t'}·ε from q(x_{t'−1} | x_{t'}, x_0) (DDPM eqs. 6–7;
+    /// DDPM Algorithm 2 with q in place of p_θ; docs/oracle-chain.md), as the lazy sequence of states (t, x_t),
+    /// (t − 1, x_{t−1}), …, (0, x_0): t + 1 immutable states, the first being <paramref name="xt"/> itself. The step
+    /// t' → t' − 1 uses ε = <paramref name="noiseForStep"/>(t'); the step 1 → 0 (β̃_1 = 0) lands on x_0 and draws nothing.
     /// Range of t: 1..T; x_t, x_0 and every ε of one shape.
     /// </summary>
     public static IEnumerable<ChainState> Run(NoiseSchedule schedule, Image x0, Image xt, int t, Func<int, Image> noiseForStep)
@@ -29,13 +31,17 @@ public static class OracleChain
     }
 
     /// <summary>
-    /// The oracle chain with ε for the step t' → t' − 1 drawn from <c>key.Child(t')</c>, so any state of the chain is
+    /// The oracle chain x_t → x_{t−1} → … → x_0 of DDPM eqs. 6–7 (docs/oracle-chain.md) with ε for the step t' → t' − 1
+    /// drawn from <c>key.Child(t')</c> (the key convention of docs/conventions.md), so any state of the chain is
     /// reproducible from the key alone, whatever else runs.
     /// </summary>
     public static IEnumerable<ChainState> Run(NoiseSchedule schedule, Image x0, Image xt, int t, NoiseKey key) =>
         Run(schedule, x0, xt, t, step => NoiseImage.StandardNormalLike(key.Child((ulong)step), x0));
 
-    /// <summary>The noise key that <see cref="Run(NoiseSchedule, Image, Image, int, NoiseKey)"/> uses for the step t → t − 1.</summary>
+    /// <summary>
+    /// The noise key <c>key.Child(t)</c> that <see cref="Run(NoiseSchedule, Image, Image, int, NoiseKey)"/> uses for the
+    /// step t → t − 1 (the key table of docs/conventions.md).
+    /// </summary>
     public static NoiseKey StepKey(NoiseKey key, int t) => key.Child((ulong)t);
 
     private static IEnumerable<ChainState> Iterate(NoiseSchedule schedule, Image x0, Image xt, int t, Func<int, Image> noiseForStep)

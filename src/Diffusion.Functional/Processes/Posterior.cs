@@ -55,7 +55,10 @@ public static class Posterior
         return Kernel(schedule, t).Apply(x0, xt);
     }
 
-    /// <summary>q(x_s | x_t, x_0) for images, 0 ≤ s &lt; t (see <see cref="Jump"/>).</summary>
+    /// <summary>
+    /// q(x_s | x_t, x_0) for images, 0 ≤ s &lt; t: the Gaussian of <see cref="Jump"/>, by Bayes' rule on DDPM eq. 4 (the
+    /// square of docs/posterior.md with ᾱ_t/ᾱ_s in place of α_t). x_t and x_0 of one shape.
+    /// </summary>
     public static GaussianImage Of(NoiseSchedule schedule, Image xt, Image x0, int t, int s)
     {
         ArgumentNullException.ThrowIfNull(x0);

@@ -16,26 +16,35 @@ public sealed record PosteriorKernel(int From, int To, double CoefX0, double Coe
     /// <summary>√Variance.</summary>
     public double StandardDeviation => Math.Sqrt(Variance);
 
-    /// <summary>The mean CoefX0·x_0 + CoefXt·x_t for scalars.</summary>
+    /// <summary>The mean CoefX0·x_0 + CoefXt·x_t for scalars: μ̃_t of DDPM eq. 7 when s = t − 1.</summary>
     public double Mean(double x0, double xt) => CoefX0 * x0 + CoefXt * xt;
 
-    /// <summary>The law of x_s for scalar x_0 and x_t.</summary>
+    /// <summary>The law N(CoefX0·x_0 + CoefXt·x_t, Variance) of x_s for scalar x_0 and x_t (DDPM eqs. 6–7 when s = t − 1).</summary>
     public ScalarGaussian Apply(double x0, double xt) => new(Mean(x0, xt), Variance);
 
-    /// <summary>The law of x_s for images x_0 and x_t of one shape.</summary>
+    /// <summary>
+    /// The law N(CoefX0·x_0 + CoefXt·x_t, Variance·I) of x_s for images x_0 and x_t of one shape (DDPM eqs. 6–7 when
+    /// s = t − 1).
+    /// </summary>
     public GaussianImage Apply(Image x0, Image xt) => new(Image.Combine(CoefX0, x0, CoefXt, xt), Variance);
 
-    /// <summary>The reparameterised sample mean + σ·ε for scalars.</summary>
+    /// <summary>
+    /// The reparameterised sample (CoefX0·x_0 + CoefXt·x_t) + σ·ε for scalars: x_{t−1} = μ̃_t + √β̃_t·ε when s = t − 1
+    /// (DDPM eqs. 6–7).
+    /// </summary>
     public double Sample(double x0, double xt, double standardNormal) => Mean(x0, xt) + StandardDeviation * standardNormal;
 
-    /// <summary>The reparameterised sample (CoefX0·x_0 + CoefXt·x_t) + σ·ε, pixel by pixel.</summary>
+    /// <summary>
+    /// The reparameterised sample (CoefX0·x_0 + CoefXt·x_t) + σ·ε, pixel by pixel: x_{t−1} = μ̃_t + √β̃_t·ε when
+    /// s = t − 1 (DDPM eqs. 6–7).
+    /// </summary>
     public Image Sample(Image x0, Image xt, Image noise) => Image.Combine(CoefX0, x0, CoefXt, xt, StandardDeviation, noise);
 
     /// <summary>
     /// The kernel of x_r given (x_t, x_0) obtained by sampling x_s from this kernel and then x_r from
     /// <paramref name="next"/> (which must start at s): mean weights add up linearly and variances as
-    /// CoefXt(next)²·Variance + Variance(next). For the DDPM posteriors this equals the direct jump t → r
-    /// (the posterior chain is Markov given x_0).
+    /// CoefXt(next)²·Variance + Variance(next). For the DDPM posteriors (DDPM eqs. 6–7, and their jumps by Bayes' rule
+    /// on eq. 4) this equals the direct jump t → r (the posterior chain is Markov given x_0; docs/posterior.md).
     /// </summary>
     public PosteriorKernel Then(PosteriorKernel next)
     {

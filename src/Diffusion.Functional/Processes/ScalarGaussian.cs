@@ -18,10 +18,16 @@ public sealed record ScalarGaussian(double Mean, double Variance)
     /// <summary>σ = √σ².</summary>
     public double StandardDeviation => Math.Sqrt(Variance);
 
-    /// <summary>The density (2πσ²)^(−1/2) exp(−(x − μ)²/(2σ²)); requires σ² &gt; 0.</summary>
+    /// <summary>
+    /// The density N(x; μ, σ²) = (2πσ²)^(−1/2) exp(−(x − μ)²/(2σ²)) of one pixel, as under DDPM eqs. 2, 4 and 6–7
+    /// (the densities docs/posterior.md multiplies); requires σ² &gt; 0.
+    /// </summary>
     public double Density(double x) => Math.Exp(LogDensity(x));
 
-    /// <summary>The log-density −½ log(2πσ²) − (x − μ)²/(2σ²); requires σ² &gt; 0.</summary>
+    /// <summary>
+    /// The log-density log N(x; μ, σ²) = −½ log(2πσ²) − (x − μ)²/(2σ²) of one pixel, as under DDPM eqs. 2, 4 and 6–7
+    /// (the log-densities docs/posterior.md adds); requires σ² &gt; 0.
+    /// </summary>
     public double LogDensity(double x)
     {
         if (Variance == 0.0)

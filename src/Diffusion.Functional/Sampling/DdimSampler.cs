@@ -12,8 +12,9 @@ namespace Diffusion.Functional.Sampling;
 public static class DdimSampler
 {
     /// <summary>
-    /// The DDIM step from x_{τ_i}: mean √ᾱ_{i−1}·x̂_0 + √(1 − ᾱ_{i−1} − σ_i²)·ε̂ and variance σ_i² = η²·β̃_i. With η = 1
-    /// this is the DDPM fixed-small step (same mean and variance); the last step's output is x̂_0 (ᾱ_0 = 1).
+    /// The DDIM step from x_{τ_i}: mean √ᾱ_{i−1}·x̂_0 + √(1 − ᾱ_{i−1} − σ_i²)·ε̂ and variance σ_i² = η²·β̃_i (Song et al.
+    /// 2021, eqs. 12 and 16, their α being our ᾱ). With η = 1 this is the DDPM fixed-small step (same mean and variance);
+    /// the last step's output is x̂_0 (ᾱ_0 = 1).
     /// </summary>
     /// <param name="plan">The chain; the denoiser must be for <see cref="RespacedSchedule.Original"/>.</param>
     /// <param name="denoiser">The model, called once with (x_{τ_i}, τ_i).</param>

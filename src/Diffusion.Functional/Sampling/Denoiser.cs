@@ -47,7 +47,10 @@ public sealed class Denoiser
         _evaluate = evaluate ?? throw new ArgumentNullException(nameof(evaluate));
     }
 
-    /// <summary>A denoiser that predicts <paramref name="target"/> only.</summary>
+    /// <summary>
+    /// A denoiser (x_t, t) ↦ prediction of <paramref name="target"/> only: ε_θ (DDPM eq. 11), x_0, or v = √ᾱ_t·ε − √(1 − ᾱ_t)·x_0
+    /// (Salimans &amp; Ho 2022).
+    /// </summary>
     /// <param name="schedule">The schedule it was trained on.</param>
     /// <param name="target">What it predicts.</param>
     /// <param name="predict">(x_t, t) ↦ prediction, x_t's shape, t ∈ 1..T; pure.</param>
@@ -57,14 +60,21 @@ public sealed class Denoiser
         return new Denoiser(schedule, target, false, (xt, t) => new DenoiserOutput(predict(xt, t)));
     }
 
-    /// <summary>A denoiser that also predicts the learned-range variance interpolation (improved-diffusion's learned sigma).</summary>
+    /// <summary>
+    /// A denoiser that also predicts the learned-range variance interpolation v per pixel, log σ_t² = ((v + 1)/2)·log β_t +
+    /// ((1 − v)/2)·log β̃_t (Nichol &amp; Dhariwal 2021, eq. 15; improved-diffusion's learned sigma).
+    /// </summary>
     /// <param name="schedule">The schedule it was trained on.</param>
     /// <param name="target">What it predicts.</param>
     /// <param name="predict">(x_t, t) ↦ output with a non-null <see cref="DenoiserOutput.VarianceInterpolation"/>; pure.</param>
     public static Denoiser CreateWithLearnedVariance(NoiseSchedule schedule, PredictionTarget target, Func<Image, int, DenoiserOutput> predict) =>
         new(schedule, target, true, predict);
 
-    /// <summary>Evaluates the denoiser at (x_t, t) and checks what it returned. Range of t: 1..T of <see cref="Schedule"/>.</summary>
+    /// <summary>
+    /// The denoiser's output at (x_t, t) — its prediction of ε (DDPM eq. 11), x_0 or v (Salimans &amp; Ho 2022), and for a
+    /// learned-variance model the interpolation of Nichol &amp; Dhariwal 2021, eq. 15 — checked for shape. Range of t: 1..T
+    /// of <see cref="Schedule"/>.
+    /// </summary>
     public DenoiserOutput Evaluate(Image xt, int t)
     {
         ArgumentNullException.ThrowIfNull(xt);
@@ -84,7 +94,10 @@ public sealed class Denoiser
         return output;
     }
 
-    /// <summary>The prediction at (x_t, t) as a typed <see cref="Parameterisation.Prediction"/>.</summary>
+    /// <summary>
+    /// The prediction at (x_t, t) as a typed <see cref="Parameterisation.Prediction"/>: ε (DDPM eq. 11), x_0 or v
+    /// (Salimans &amp; Ho 2022), as <see cref="Target"/> says.
+    /// </summary>
     public Prediction Predict(Image xt, int t) => new(Target, Evaluate(xt, t).Prediction);
 
     /// <inheritdoc />

@@ -36,14 +36,20 @@ public sealed record RespacedSchedule
         Schedule = NoiseSchedule.FromCheckedSteps(ScheduleKind.Respaced, betas, alphas, logAlphas, Describe(original, timesteps.Length));
     }
 
-    /// <summary>The chain of all T steps: the original schedule itself (its β, bit for bit).</summary>
+    /// <summary>
+    /// The chain of all T steps: the original schedule itself, since β'_t = 1 − ᾱ_t/ᾱ_{t−1} = β_t (Nichol &amp; Dhariwal
+    /// 2021, §4); its β are kept bit for bit.
+    /// </summary>
     public static RespacedSchedule Full(NoiseSchedule original)
     {
         ArgumentNullException.ThrowIfNull(original);
         return new RespacedSchedule(original, Enumerable.Range(1, original.Steps).ToArray());
     }
 
-    /// <summary>The chain on the given original timesteps (any order; each in 1..T, no repeats, at least one).</summary>
+    /// <summary>
+    /// The chain on the given original timesteps (any order; each in 1..T, no repeats, at least one), with
+    /// β'_i = 1 − ᾱ_{τ_i}/ᾱ_{τ_{i−1}} (Nichol &amp; Dhariwal 2021, §4).
+    /// </summary>
     public static RespacedSchedule FromTimesteps(NoiseSchedule original, IEnumerable<int> timesteps)
     {
         ArgumentNullException.ThrowIfNull(original);
@@ -60,7 +66,11 @@ public sealed record RespacedSchedule
         return new RespacedSchedule(original, sorted);
     }
 
-    /// <summary>N evenly spread steps of the original (see <see cref="TimestepSpacing"/> for the three rules).</summary>
+    /// <summary>
+    /// N evenly spread steps of the original by one of the three rules "trailing", "leading", "linspace" (Lin et al. 2024,
+    /// §3.3 and Table 2; see <see cref="TimestepSpacing"/>), respaced with β'_i = 1 − ᾱ_{τ_i}/ᾱ_{τ_{i−1}} (Nichol &amp;
+    /// Dhariwal 2021, §4).
+    /// </summary>
     /// <param name="original">The schedule the denoiser was trained on.</param>
     /// <param name="count">N, range 1 ≤ N ≤ T.</param>
     /// <param name="spacing">Which rule picks the steps; <see cref="TimestepSpacing.Trailing"/> (ends at T) by default.</param>
@@ -121,7 +131,10 @@ public sealed record RespacedSchedule
         return new RespacedSchedule(original, kept.ToArray());
     }
 
-    /// <summary>Step i of the chain, 1 ≤ i ≤ N: from τ_i to τ_{i−1}, or to the data when i = 1.</summary>
+    /// <summary>
+    /// Step i of the chain, 1 ≤ i ≤ N: from τ_i to τ_{i−1}, or to the data when i = 1, with an explicit end rather than
+    /// arithmetic on a stride (docs/sampling.md, "Chains").
+    /// </summary>
     public ReverseStep Step(int index)
     {
         if (index < 1 || index > Count)
@@ -129,14 +142,18 @@ public sealed record RespacedSchedule
         return new ReverseStep(index, _timesteps[index - 1], index > 1 ? _timesteps[index - 2] : null);
     }
 
-    /// <summary>The steps in the order a sampler takes them: i = N, N − 1, …, 1 (the last one produces x_0).</summary>
+    /// <summary>
+    /// The steps in the order a sampler takes them: i = N, N − 1, …, 1, the last one producing x_0 (the loop
+    /// t = T, …, 1 of DDPM Algorithm 2, on the kept steps).
+    /// </summary>
     public IEnumerable<ReverseStep> Steps()
     {
         for (int i = Count; i >= 1; i--) yield return Step(i);
     }
 
     /// <summary>
-    /// The step that starts at original timestep <paramref name="timestep"/>; throws unless it is a kept step.
+    /// The step that starts at original timestep <paramref name="timestep"/>: the i with τ_i = timestep, from τ_i to
+    /// τ_{i−1} or to the data (docs/sampling.md, "Chains"); throws unless it is a kept step.
     /// </summary>
     public ReverseStep StepAt(int timestep)
     {

@@ -15,7 +15,11 @@ namespace Diffusion.Functional.Sampling;
 /// </summary>
 public static class ReverseSampler
 {
-    /// <summary>One reverse step with the given sampler (see <see cref="DdpmSampler.Transition"/>, <see cref="DdimSampler.Transition"/>).</summary>
+    /// <summary>
+    /// One reverse step p_θ(x_{τ_{i−1}} | x_{τ_i}) with the given sampler: DDPM's N(μ̃_i(x̂_0, x_{τ_i}), σ_i²) (DDPM eq. 7,
+    /// Algorithm 2; <see cref="DdpmSampler.Transition"/>) or DDIM's step (Song et al. 2021, eqs. 12 and 16;
+    /// <see cref="DdimSampler.Transition"/>).
+    /// </summary>
     public static ReverseTransition Transition(RespacedSchedule plan, Denoiser denoiser, SamplerSettings settings, ReverseStep step, Image xt) => settings switch
     {
         DdpmSettings ddpm => DdpmSampler.Transition(plan, denoiser, ddpm, step, xt),
@@ -25,7 +29,9 @@ public static class ReverseSampler
     };
 
     /// <summary>
-    /// The chain from x_{τ_N} = <paramref name="start"/> to x_0 with the noise of step τ_i drawn from <c>key.Child(τ_i)</c>.
+    /// The chain from x_{τ_N} = <paramref name="start"/> to x_0, each step x_{τ_{i−1}} = mean + σ_i·z (DDPM Algorithm 2,
+    /// lines 2–6; DDIM: Song et al. 2021, eq. 12), with the z of step τ_i drawn from <c>key.Child(τ_i)</c>
+    /// (docs/sampling.md, "Running a chain").
     /// </summary>
     /// <param name="plan">The chain (use <see cref="RespacedSchedule.Full"/> for all T steps).</param>
     /// <param name="denoiser">The model, for <see cref="RespacedSchedule.Original"/>.</param>
@@ -39,7 +45,8 @@ public static class ReverseSampler
     }
 
     /// <summary>
-    /// The chain from x_{τ_N} = <paramref name="start"/> to x_0, with z for the step from τ_i given by
+    /// The chain from x_{τ_N} = <paramref name="start"/> to x_0, each step x_{τ_{i−1}} = mean + σ_i·z (DDPM Algorithm 2,
+    /// lines 2–6; DDIM: Song et al. 2021, eq. 12), with z for the step from τ_i given by
     /// <paramref name="noiseForStep"/>(τ_i) (called only for steps with positive variance, in chain order).
     /// </summary>
     public static IEnumerable<ChainState> Run(RespacedSchedule plan, Denoiser denoiser, SamplerSettings settings, Image start, Func<int, Image> noiseForStep)
@@ -67,13 +74,17 @@ public static class ReverseSampler
         return Run(plan, denoiser, settings, NoiseImage.StandardNormal(StartKey(key), width, height), key);
     }
 
-    /// <summary>One generated sample: the x_0 at the end of <see cref="RunFromNoise"/>.</summary>
+    /// <summary>
+    /// One generated sample: the x_0 at the end of <see cref="RunFromNoise"/>, from x_{τ_N} ~ N(0, I) down the chain
+    /// (DDPM Algorithm 2, or DDIM: Song et al. 2021, eq. 12).
+    /// </summary>
     public static Image Generate(RespacedSchedule plan, Denoiser denoiser, SamplerSettings settings, int width, int height, NoiseKey key) =>
         RunFromNoise(plan, denoiser, settings, width, height, key).Last().X;
 
     /// <summary>
-    /// <paramref name="count"/> generated samples; sample k is <see cref="Generate"/> with <c>key.Child(k)</c>, so any
-    /// sample can be regenerated alone, and the batch does not depend on how it is computed.
+    /// <paramref name="count"/> generated samples (each DDPM Algorithm 2 or DDIM, Song et al. 2021, eq. 12); sample k is
+    /// <see cref="Generate"/> with <c>key.Child(k)</c> (docs/sampling.md, "Running a chain"), so any sample can be
+    /// regenerated alone, and the batch does not depend on how it is computed.
     /// </summary>
     /// <param name="plan">The chain.</param>
     /// <param name="denoiser">The model.</param>
@@ -90,10 +101,16 @@ public static class ReverseSampler
         return ImageBatch.FromImages(images);
     }
 
-    /// <summary>The key of the starting noise x_{τ_N} of a run from pure noise.</summary>
+    /// <summary>
+    /// The key of the starting noise x_{τ_N} ~ N(0, I) of a run from pure noise (DDPM Algorithm 2, line 1):
+    /// <c>key.Child(0)</c> (docs/sampling.md, "Running a chain").
+    /// </summary>
     public static NoiseKey StartKey(NoiseKey key) => key.Child(0UL);
 
-    /// <summary>The key of the noise of the step from original timestep t (t ≥ 1).</summary>
+    /// <summary>
+    /// The key of the noise z of the step from original timestep t (t ≥ 1): <c>key.Child(t)</c> (docs/sampling.md,
+    /// "Running a chain"), the same as the oracle chain's step key (docs/conventions.md).
+    /// </summary>
     public static NoiseKey StepKey(NoiseKey key, int t) => key.Child((ulong)t);
 
     private static IEnumerable<ChainState> Iterate(RespacedSchedule plan, Denoiser denoiser, SamplerSettings settings, Image start, Func<int, Image> noiseForStep)

@@ -42,7 +42,10 @@ public sealed record ReverseTransition(ReverseStep Step, Image Mean, Image Varia
         }
     }
 
-    /// <summary>The reparameterised sample Mean + √Variance ⊙ z for a standard normal image z of the same shape.</summary>
+    /// <summary>
+    /// The reparameterised sample Mean + √Variance ⊙ z for a standard normal image z of the same shape (x_{t−1} = μ_θ +
+    /// σ_t·z, DDPM Algorithm 2, line 4).
+    /// </summary>
     public Image Sample(Image noise)
     {
         Mean.RequireSameShape(noise, nameof(noise));

@@ -51,7 +51,10 @@ public abstract record X0Processing
             : throw new ArgumentOutOfRangeException(nameof(MaxThreshold), MaxThreshold, $"MaxThreshold = {MaxThreshold} is not allowed; it must be ≥ 1 (or +∞).");
     }
 
-    /// <summary>The processed x̂_0 (the same instance for <see cref="None"/>).</summary>
+    /// <summary>
+    /// The processed x̂_0: as predicted (the same instance for <see cref="None"/>), clamped to the data range
+    /// (<see cref="Clip"/>), or dynamically thresholded (<see cref="DynamicThreshold"/>; Saharia et al. 2022, §2.3).
+    /// </summary>
     public Image Apply(Image x0)
     {
         ArgumentNullException.ThrowIfNull(x0);

@@ -12,7 +12,8 @@ namespace Diffusion.Functional.Sampling;
 public static class ZeroTerminalSnr
 {
     /// <summary>
-    /// The rescaled schedule (kind <see cref="ScheduleKind.ZeroTerminalSnr"/>): β'_1 = β_1, β'_T = 1, and for 2 ≤ t &lt; T
+    /// The rescaled schedule √ᾱ'_t = (√ᾱ_t − √ᾱ_T)·√ᾱ_1/(√ᾱ_1 − √ᾱ_T) (Lin et al. 2024, Algorithm 1; kind
+    /// <see cref="ScheduleKind.ZeroTerminalSnr"/>), computed as β'_1 = β_1, β'_T = 1, and for 2 ≤ t &lt; T
     /// α'_t = r_t² with r_t = d_t/d_{t−1}, d_t = √ᾱ_t − √ᾱ_T. The d_t are summed from the top as d_{t−1} = d_t + g_t
     /// with the gaps g_t = √ᾱ_{t−1} − √ᾱ_t = ᾱ_{t−1}β_t/(√ᾱ_{t−1} + √ᾱ_t), all positive, so nothing cancels near T where
     /// √ᾱ_{t−1} ≈ √ᾱ_T; then β'_t = (1 − r)(1 + r) with 1 − r = g_t/d_{t−1}, and α'_t, log α'_t are kept as computed

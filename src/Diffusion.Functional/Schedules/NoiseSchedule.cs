@@ -114,8 +114,9 @@ public sealed record NoiseSchedule
     }
 
     /// <summary>
-    /// The "scaled linear" schedule of Stable Diffusion (diffusers' <c>scaled_linear</c>): √β_t evenly spaced from
-    /// √β_start to √β_end, then squared. Stable Diffusion uses T = 1000, 0.00085 → 0.012.
+    /// The "scaled linear" schedule of Latent/Stable Diffusion (Rombach et al. 2022, whose code calls it "linear";
+    /// diffusers' <c>scaled_linear</c>): β_t = (√β_start + (t − 1)/(T − 1)·(√β_end − √β_start))², i.e. √β_t evenly spaced
+    /// from √β_start to √β_end, then squared. Stable Diffusion uses T = 1000, 0.00085 → 0.012.
     /// </summary>
     /// <param name="steps">T, range T ≥ 1.</param>
     /// <param name="betaStart">β_1, range 0 &lt; β_start ≤ β_end.</param>
@@ -170,7 +171,7 @@ public sealed record NoiseSchedule
         return new NoiseSchedule(ScheduleKind.Cosine, betas, $"cosine(T={steps}, s={Show(offset)}, max β={Show(maxBeta)})");
     }
 
-    /// <summary>A schedule from the user's own β_1..β_T.</summary>
+    /// <summary>A schedule from the user's own β_1..β_T, the variances of q(x_t | x_{t−1}) (DDPM eq. 2).</summary>
     /// <param name="betas">β_t for t = 1..T in order; each in the open interval (0, 1); at least one.</param>
     public static NoiseSchedule FromBetas(IEnumerable<double> betas)
     {
@@ -199,7 +200,10 @@ public sealed record NoiseSchedule
     /// <summary>ᾱ_t = ∏_{s=1}^{t} α_s (DDPM eq. 4); ᾱ_0 = 1. Range of t: 0..T.</summary>
     public double AlphaBar(int t) => _alphaBar[Guard.TimestepOrZero(t, Steps)];
 
-    /// <summary>log ᾱ_t = Σ_{s ≤ t} log1p(−β_s), accurate also where ᾱ_t ≈ 1; log ᾱ_0 = 0. Range of t: 0..T.</summary>
+    /// <summary>
+    /// log ᾱ_t = Σ_{s ≤ t} log1p(−β_s), the logarithm of DDPM eq. 4's ᾱ_t, accurate also where ᾱ_t ≈ 1 (see
+    /// docs/conventions.md); log ᾱ_0 = 0. Range of t: 0..T.
+    /// </summary>
     public double LogAlphaBar(int t) => _logAlphaBar[Guard.TimestepOrZero(t, Steps)];
 
     /// <summary>1 − ᾱ_t, the variance of q(x_t | x_0) (DDPM eq. 4), without cancellation; 0 at t = 0. Range of t: 0..T.</summary>
@@ -214,7 +218,10 @@ public sealed record NoiseSchedule
     /// <summary>β̃_t = (1 − ᾱ_{t−1})/(1 − ᾱ_t)·β_t, the variance of q(x_{t−1} | x_t, x_0) (DDPM eq. 7); β̃_1 = 0. Range of t: 1..T.</summary>
     public double PosteriorVariance(int t) => _posteriorVariance[Guard.Timestep(t, Steps)];
 
-    /// <summary>log β̃_t with the t = 1 value replaced by log β̃_2 (improved-diffusion's clipping). Range of t: 1..T.</summary>
+    /// <summary>
+    /// log β̃_t (β̃_t of DDPM eq. 7) with the t = 1 value, log 0, replaced by log β̃_2 (by log β_1 when T = 1): the clipping
+    /// of improved-diffusion's code (Nichol &amp; Dhariwal 2021), as docs/conventions.md states. Range of t: 1..T.
+    /// </summary>
     public double PosteriorLogVarianceClipped(int t) => _posteriorLogVarianceClipped[Guard.Timestep(t, Steps)];
 
     /// <summary>The weight of x_0 in the posterior mean μ̃_t: √ᾱ_{t−1}·β_t/(1 − ᾱ_t) (DDPM eq. 7). Range of t: 1..T.</summary>
@@ -229,19 +236,25 @@ public sealed record NoiseSchedule
     /// <summary>log SNR(t) = log ᾱ_t − log(1 − ᾱ_t) (Kingma et al. 2021's λ_t), from the accurate logarithms. Range of t: 1..T.</summary>
     public double LogSnr(int t) => _logAlphaBar[Guard.Timestep(t, Steps)] - Math.Log(_oneMinusAlphaBar[t]);
 
-    /// <summary>All precomputed quantities at timestep t ∈ 1..T.</summary>
+    /// <summary>
+    /// All precomputed quantities at timestep t ∈ 1..T: β_t, α_t (DDPM eq. 2), ᾱ_t and its roots (eq. 4), β̃_t and the
+    /// weights of μ̃_t (eq. 7), SNR(t) and log SNR(t) (Kingma et al. 2021, eq. 2).
+    /// </summary>
     public ScheduleRow Row(int t) => new(
         Guard.Timestep(t, Steps), _beta[t], _alpha[t], _alphaBar[t], _sqrtAlphaBar[t], _sqrtOneMinusAlphaBar[t],
         _posteriorVariance[t], _posteriorLogVarianceClipped[t], _posteriorMeanCoefX0[t], _posteriorMeanCoefXt[t],
         Snr(t), LogSnr(t));
 
-    /// <summary>The rows for t = 1..T, in order.</summary>
+    /// <summary>
+    /// <see cref="Row"/> for t = 1..T, in order: every quantity of DDPM eqs. 2, 4 and 7 and the SNR (Kingma et al. 2021)
+    /// at every step.
+    /// </summary>
     public IEnumerable<ScheduleRow> Rows()
     {
         for (int t = 1; t <= Steps; t++) yield return Row(t);
     }
 
-    /// <summary>β_1..β_T as a new array (0-based: element i is β_{i+1}).</summary>
+    /// <summary>β_1..β_T, the variances of q(x_t | x_{t−1}) (DDPM eq. 2), as a new array (0-based: element i is β_{i+1}).</summary>
     public double[] Betas() => _beta[1..];
 
     /// <summary>Two schedules are equal when they have the same kind and the same β, bit for bit.</summary>
