@@ -36,11 +36,11 @@ var data = new GaussianData(Image.Filled(side, side, mu), sigma2);
 Denoiser gaussianDenoiser = data.Denoiser(schedule, PredictionTarget.Epsilon);
 RespacedSchedule allSteps = RespacedSchedule.Full(schedule);
 double meanTolerance = 4 * Math.Sqrt(sigma2 / n), varianceTolerance = 4 * sigma2 * Math.Sqrt(2.0 / (n - 1));
-(string Name, SamplerSettings Settings)[] samplers =
+(string Name, ISampler Settings)[] samplers =
 [
-    ("DDPM (σ² = β̃)", new DdpmSettings(DdpmVariance.FixedSmall)),   // Ho et al. 2020, Algorithm 2
-    ("DDIM (η = 0)", new DdimSettings(Eta: 0.0)),                   // Song et al. 2021, eq. 12: deterministic
-    ("DDIM (η = 1)", new DdimSettings(Eta: 1.0)),                   // the same law as DDPM's
+    ("DDPM (σ² = β̃)", new DdpmSampler(DdpmVariance.FixedSmall)),   // Ho et al. 2020, Algorithm 2
+    ("DDIM (η = 0)", new DdimSampler(Eta: 0.0)),                   // Song et al. 2021, eq. 12: deterministic
+    ("DDIM (η = 1)", new DdimSampler(Eta: 1.0)),                   // the same law as DDPM's
 ];
 Console.WriteLine($"Gaussian data N({mu}, {sigma2}): n = {n} samples per sampler, tolerances ±{meanTolerance:F4} (mean) and ±{varianceTolerance:F4} (variance)");
 for (int s = 0; s < samplers.Length; s++)
@@ -62,7 +62,7 @@ MnistDigits digits = MnistSample.Load();
 var training = new EmpiricalData(ImageBatch.FromImages(Enumerable.Range(0, digits.Count).Select(i => digits.Image(i)).ToArray()));
 Denoiser digitDenoiser = training.Denoiser(schedule, PredictionTarget.X0);
 RespacedSchedule fiftySteps = RespacedSchedule.Uniform(schedule, 50);   // t = 20, 40, …, 1000
-ImageBatch samples = ReverseSampler.GenerateMany(fiftySteps, digitDenoiser, new DdimSettings(Eta: 0.0), 28, 28, 8, NoiseKey.FromSeed(42));
+ImageBatch samples = ReverseSampler.GenerateMany(fiftySteps, digitDenoiser, new DdimSampler(Eta: 0.0), 28, 28, 8, NoiseKey.FromSeed(42));
 Console.WriteLine($"MNIST: {samples.Count} digits from pure noise, DDIM (η = 0) on {fiftySteps.Count} steps, empirical denoiser of {digits.Count} digits");
 var captions = new List<string>();
 for (int k = 0; k < samples.Count; k++)

@@ -33,6 +33,7 @@ internal static class DiffusionCli
         yield return ReverseCommand.Create(console);
         yield return DigitCommand.Create(console);
         yield return SampleCommand.Create(console);
+        yield return SamplersCommand.Create(console);
         yield return BenchCommand.Create(console);
     }
 

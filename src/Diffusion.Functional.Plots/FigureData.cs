@@ -11,20 +11,11 @@ public sealed record FigureData
     /// <summary>The most digits the figures use (the first ones): the histogram's pixels and the sampling figures' training set.</summary>
     public const int MaxDigits = 1000;
 
-    /// <summary>The seed notebook's schedule: linear, T = 200, β 10⁻⁴ → 0.02 (Ho et al. 2020's range over 200 steps).</summary>
-    public static NoiseSchedule SeedSchedule { get; } = NoiseSchedule.Linear(200, 1e-4, 0.02);
 
-    /// <summary>
-    /// DDPM's schedule (Ho et al. 2020, §4): linear, T = 1000, β 10⁻⁴ → 0.02, with ᾱ_1000 = 4.04·10⁻⁵, so that x_1000 is
-    /// pure noise to within √ᾱ = 0.006 of the data. The seed's T = 200 ends at ᾱ_200 = 0.13, too far from N(0, I) to
-    /// start a sampler from pure noise.
-    /// </summary>
-    public static NoiseSchedule DdpmSchedule { get; } = NoiseSchedule.Linear(1000, 1e-4, 0.02);
-
-    /// <summary>The schedule of the forward and posterior figures (by default <see cref="SeedSchedule"/>).</summary>
+    /// <summary>The schedule of the forward and posterior figures (by default <see cref="CanonicalSchedules.Seed"/>).</summary>
     public NoiseSchedule Schedule { get; }
 
-    /// <summary>The schedule the sampling figures generate with, from pure noise (by default <see cref="DdpmSchedule"/>).</summary>
+    /// <summary>The schedule the sampling figures generate with, from pure noise (by default <see cref="CanonicalSchedules.Ddpm"/>).</summary>
     public NoiseSchedule GenerationSchedule { get; }
 
     /// <summary>The digit x_0 of the seed's figures.</summary>
@@ -59,7 +50,7 @@ public sealed record FigureData
     /// <param name="digitIndex">Which digit the seed's figures show, 0 ≤ digitIndex &lt; digits.Count.</param>
     /// <param name="generationSchedule">
     /// The schedule of the sampling figures, T ≥ 100 (they show chains of T/100, T/20 and T/5 steps); null for
-    /// <see cref="DdpmSchedule"/>.
+    /// <see cref="CanonicalSchedules.Ddpm"/>.
     /// </param>
     public static FigureData Create(NoiseSchedule schedule, IReadOnlyList<Image> digits, IReadOnlyList<int> labels, int digitIndex, NoiseSchedule? generationSchedule = null)
     {
@@ -68,7 +59,7 @@ public sealed record FigureData
         ArgumentNullException.ThrowIfNull(labels);
         if (schedule.Steps < 8)
             throw new ArgumentException($"schedule has T = {schedule.Steps} steps; the figures need T ≥ 8.", nameof(schedule));
-        generationSchedule ??= DdpmSchedule;
+        generationSchedule ??= CanonicalSchedules.Ddpm;
         if (generationSchedule.Steps < 100)
             throw new ArgumentException($"generationSchedule has T = {generationSchedule.Steps} steps; the sampling figures need T ≥ 100.", nameof(generationSchedule));
         if (labels.Count != digits.Count)

@@ -30,7 +30,7 @@ internal static class ForwardCommand
         {
             string path = parsed.GetValue(output)!;
             ImageOutput.KindOf(path);
-            NoiseSchedule schedule = FigureData.SeedSchedule;
+            NoiseSchedule schedule = CanonicalSchedules.Seed;
             int t = parsed.GetValue(step);
             if (t < 1 || t > schedule.Steps)
                 throw new UsageException($"--t {t} is outside 1..{schedule.Steps}: steps are 1-based as in DDPM (t = 0 is the clean digit; use 'diffusion digit').");

@@ -44,7 +44,7 @@ internal static class ReverseCommand
         {
             string path = parsed.GetValue(output)!;
             ImageOutput.KindOf(path);
-            NoiseSchedule schedule = FigureData.SeedSchedule;
+            NoiseSchedule schedule = CanonicalSchedules.Seed;
             int start = parsed.GetValue(from), end = parsed.GetValue(to);
             if (start < 1 || start > schedule.Steps)
                 throw new UsageException($"--from {start} is outside 1..{schedule.Steps}: steps are 1-based as in DDPM.");

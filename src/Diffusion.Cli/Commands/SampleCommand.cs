@@ -20,22 +20,15 @@ namespace Diffusion.Cli.Commands;
 /// </summary>
 internal static class SampleCommand
 {
-    // The samplers the command runs: DDPM with the fixed-small variance β̃_t, DDIM with stochasticity η.
-    private enum SamplerName
-    {
-        Ddpm,
-        Ddim,
-    }
-
     /// <summary>Builds the command.</summary>
     public static Command Create(CliConsole console)
     {
-        NoiseSchedule schedule = FigureData.DdpmSchedule;
+        NoiseSchedule schedule = CanonicalSchedules.Ddpm;
         var sampler = new Option<string>("--sampler")
         {
-            Description = "ddpm: ancestral sampling with the variance β̃_t (DDPM Algorithm 2); ddim: DDIM (Song et al. 2021, eq. 12) with --eta.",
+            Description = $"The sampler, one of {string.Join(", ", SamplerRegistry.Names)} ('diffusion samplers' lists what each does).",
             Required = true,
-        }.AcceptOnlyFromAmong("ddpm", "ddim");
+        };
         var steps = new Option<int>("--steps")
         {
             Description = $"N, the steps of the chain, 1..{schedule.Steps}: N of DDPM's {schedule.Steps} steps, evenly spaced and ending at t = {schedule.Steps} "
@@ -45,7 +38,7 @@ internal static class SampleCommand
         };
         var eta = new Option<double>("--eta")
         {
-            Description = "η of DDIM, 0..1: σ_t = η·√β̃_t (Song et al. 2021, eq. 16). 0 (the default) is deterministic; 1 has DDPM's variance. Only with --sampler ddim.",
+            Description = "η of DDIM, 0..1: σ_t = η·√β̃_t (Song et al. 2021, eq. 16). 0 (the default) is deterministic; 1 has DDPM's variance. Only with a sampler that reads it (ddim).",
             DefaultValueFactory = _ => 0.0,
         };
         var count = new Option<int>("--count") { Description = "K, how many digits (≥ 1); sample k uses the key FromSeed(seed).Child(k).", DefaultValueFactory = _ => 1 };
@@ -68,13 +61,14 @@ internal static class SampleCommand
         {
             string path = parsed.GetValue(output)!;
             ImageFileKind kind = ImageOutput.KindOf(path);
-            SamplerName name = parsed.GetValue(sampler) == "ddpm" ? SamplerName.Ddpm : SamplerName.Ddim;
+            SamplerEntry entry = SamplerRegistry.TryFind(parsed.GetValue(sampler))
+                ?? throw new UsageException($"--sampler '{parsed.GetValue(sampler)}' is not a sampler; the samplers are: {string.Join(", ", SamplerRegistry.Names)}.");
             int n = parsed.GetValue(steps), k = parsed.GetValue(count);
             double etaValue = parsed.GetValue(eta);
             if (n < 1 || n > schedule.Steps)
                 throw new UsageException($"--steps {n} is outside 1..{schedule.Steps}: the chain keeps N of DDPM's {schedule.Steps} steps.");
-            if (name == SamplerName.Ddpm && parsed.GetResult(eta) is { Implicit: false })
-                throw new UsageException("--eta applies only to --sampler ddim; DDPM's variance is β̃_t (DDIM with η = 1 is the same step).");
+            if (!entry.Options.Contains("eta") && parsed.GetResult(eta) is { Implicit: false })
+                throw new UsageException($"--eta applies only to --sampler ddim, not to {entry.Name}; DDPM's variance is β̃_t (DDIM with η = 1 is the same step).");
             if (!(etaValue >= 0.0 && etaValue <= 1.0))
                 throw new UsageException($"--eta {etaValue.ToString(CultureInfo.InvariantCulture)} is outside [0, 1]: η = 0 is deterministic DDIM and η = 1 has DDPM's variance.");
             if (k < 1)
@@ -82,7 +76,7 @@ internal static class SampleCommand
 
             MnistDigits digits = DigitSource.Load(parsed.GetValue(mnist));
             var training = new EmpiricalData(ImageBatch.FromImages(Enumerable.Range(0, digits.Count).Select(i => digits.Image(i)).ToArray()));
-            SamplerSettings settings = Settings(name, etaValue);
+            ISampler settings = entry.Create(new SamplerOptions(Eta: etaValue));
             ulong seedValue = parsed.GetValue(seed);
             Denoiser denoiser = training.Denoiser(schedule, PredictionTarget.X0);
             RespacedSchedule plan = RespacedSchedule.Uniform(schedule, n);
@@ -90,7 +84,7 @@ internal static class SampleCommand
 
             Image[] images = samples.Images().ToArray();
             int[] nearest = images.Select(training.NearestIndex).ToArray();
-            string what = $"{Describe(settings)}, {n} steps";
+            string what = $"{Describe(entry, etaValue)}, {n} steps";
             byte[] bytes = kind switch
             {
                 ImageFileKind.Npy => NpyFile.Encode(images),
@@ -114,17 +108,10 @@ internal static class SampleCommand
         return command;
     }
 
-    private static SamplerSettings Settings(SamplerName sampler, double eta) => sampler switch
+    private static string Describe(SamplerEntry entry, double eta) => entry.Name switch
     {
-        SamplerName.Ddpm => new DdpmSettings(DdpmVariance.FixedSmall),
-        SamplerName.Ddim => new DdimSettings(eta),
-        _ => throw new ArgumentOutOfRangeException(nameof(sampler), sampler, $"sampler = {sampler} is not a SamplerName (Ddpm or Ddim)."),
-    };
-
-    private static string Describe(SamplerSettings settings) => settings switch
-    {
-        DdpmSettings => "DDPM (σ² = β̃)",
-        DdimSettings ddim => $"DDIM (η = {ddim.Eta.ToString(CultureInfo.InvariantCulture)})",
-        _ => settings.ToString(),
+        "ddpm" => "DDPM (σ² = β̃)",
+        "ddim" => $"DDIM (η = {eta.ToString(CultureInfo.InvariantCulture)})",
+        _ => entry.Name,
     };
 }

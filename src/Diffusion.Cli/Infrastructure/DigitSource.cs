@@ -1,3 +1,4 @@
+using Diffusion.Functional.Schedules;
 using System.CommandLine;
 using Diffusion.Functional.Data.Mnist;
 using Diffusion.Functional.Images;
@@ -60,6 +61,6 @@ internal static class DigitSource
             throw new InvalidDataException($"{digits.Source} has no digit 5 among its first {count}; the seed's figures show a 5.");
         Image[] images = Enumerable.Range(0, count).Select(i => digits.Image(i)).ToArray();
         int[] labels = Enumerable.Range(0, count).Select(digits.Label).ToArray();
-        return Functional.Plots.FigureData.Create(Functional.Plots.FigureData.SeedSchedule, images, labels, five);
+        return Functional.Plots.FigureData.Create(Functional.Schedules.CanonicalSchedules.Seed, images, labels, five);
     }
 }

@@ -30,7 +30,7 @@ internal static class GenerationStripFigure
         var training = new EmpiricalData(data.Digits);
         Denoiser denoiser = training.Denoiser(schedule, PredictionTarget.X0);
         RespacedSchedule plan = RespacedSchedule.Uniform(schedule, schedule.Steps / 10);
-        var settings = new DdpmSettings(DdpmVariance.FixedSmall);
+        var settings = new DdpmSampler(DdpmVariance.FixedSmall);
         // The kept steps nearest to the fractions of T (for T = 1000 they are the fractions themselves), then the data.
         int[] shown = [.. Fractions.Select(f => plan.Timesteps.MinBy(t => Math.Abs(t - f * schedule.Steps))).Distinct(), 0];
 

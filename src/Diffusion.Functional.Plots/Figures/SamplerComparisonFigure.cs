@@ -31,7 +31,7 @@ internal static class SamplerComparisonFigure
         var training = new EmpiricalData(data.Digits);
         Denoiser denoiser = training.Denoiser(schedule, PredictionTarget.X0);
         int[] counts = StepFractions.Select(f => Math.Max(1, (int)Math.Round(f * schedule.Steps))).Distinct().ToArray();
-        (string Name, SamplerSettings Settings)[] samplers = [("DDPM", new DdpmSettings(DdpmVariance.FixedSmall)), ("DDIM", new DdimSettings(0.0))];
+        (string Name, ISampler Settings)[] samplers = [("DDPM", new DdpmSampler(DdpmVariance.FixedSmall)), ("DDIM", new DdimSampler(0.0))];
         var columns = samplers.SelectMany(s => counts.Select(n => (s.Name, s.Settings, Plan: RespacedSchedule.Uniform(schedule, n)))).ToArray();
 
         var layout = new TitledGridLayout(Samples, 1 + columns.Length, headerHeight: 90, columnLabelHeight: 56);

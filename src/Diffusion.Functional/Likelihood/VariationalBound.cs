@@ -65,7 +65,7 @@ public static class VariationalBound
     /// <param name="step">A step of the chain with a previous step (not the last one).</param>
     /// <param name="x0">The data.</param>
     /// <param name="xt">x_{τ_i}, of x_0's shape.</param>
-    public static double TransitionTerm(RespacedSchedule plan, Denoiser denoiser, DdpmSettings settings, ReverseStep step, Image x0, Image xt)
+    public static double TransitionTerm(RespacedSchedule plan, Denoiser denoiser, DdpmSampler settings, ReverseStep step, Image x0, Image xt)
     {
         ModelEstimate.RequireCompatible(plan, denoiser, settings);
         plan.RequireStep(step, nameof(step));
@@ -91,7 +91,7 @@ public static class VariationalBound
     /// <param name="x0">The data: 8-bit levels of <paramref name="range"/>.</param>
     /// <param name="x1">x_{τ_1}, of x_0's shape.</param>
     /// <param name="range">The data range of the 256 levels.</param>
-    public static double DecoderTerm(RespacedSchedule plan, Denoiser denoiser, DdpmSettings settings, Image x0, Image x1, PixelRange range = PixelRange.SignedUnit)
+    public static double DecoderTerm(RespacedSchedule plan, Denoiser denoiser, DdpmSampler settings, Image x0, Image x1, PixelRange range = PixelRange.SignedUnit)
     {
         ModelEstimate.RequireCompatible(plan, denoiser, settings);
         ArgumentNullException.ThrowIfNull(x0);
@@ -111,7 +111,7 @@ public static class VariationalBound
     /// <param name="x0">The data: 8-bit levels of <paramref name="range"/>.</param>
     /// <param name="key">The noise key of the estimate.</param>
     /// <param name="range">The data range of the 256 levels.</param>
-    public static VariationalBoundTerms Evaluate(RespacedSchedule plan, Denoiser denoiser, DdpmSettings settings, Image x0, NoiseKey key, PixelRange range = PixelRange.SignedUnit)
+    public static VariationalBoundTerms Evaluate(RespacedSchedule plan, Denoiser denoiser, DdpmSampler settings, Image x0, NoiseKey key, PixelRange range = PixelRange.SignedUnit)
     {
         ModelEstimate.RequireCompatible(plan, denoiser, settings);
         ArgumentNullException.ThrowIfNull(x0);

@@ -122,7 +122,9 @@ public static class PredictionConversions
         _ => throw new ArgumentOutOfRangeException(nameof(target), target, $"target = {target} is not a PredictionTarget (Epsilon, X0 or V)."),
     };
 
-    private static double ConvertUnchecked(PredictionTarget from, PredictionTarget to, double p, double x, double a, double s) => (from, to) switch
+    /// <summary>The conversion of one value, in T's arithmetic (the one formula for the double and float paths).</summary>
+    internal static T ConvertUnchecked<T>(PredictionTarget from, PredictionTarget to, T p, T x, T a, T s)
+        where T : System.Numerics.IFloatingPointIeee754<T> => (from, to) switch
     {
         (PredictionTarget.Epsilon, PredictionTarget.Epsilon) or (PredictionTarget.X0, PredictionTarget.X0) or (PredictionTarget.V, PredictionTarget.V) => p,
         (PredictionTarget.Epsilon, PredictionTarget.X0) => (x - s * p) / a,

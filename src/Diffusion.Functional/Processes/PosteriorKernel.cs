@@ -17,7 +17,7 @@ public sealed record PosteriorKernel(int From, int To, double CoefX0, double Coe
     public double StandardDeviation => Math.Sqrt(Variance);
 
     /// <summary>The mean CoefX0·x_0 + CoefXt·x_t for scalars: μ̃_t of DDPM eq. 7 when s = t − 1.</summary>
-    public double Mean(double x0, double xt) => CoefX0 * x0 + CoefXt * xt;
+    public double Mean(double x0, double xt) => Math.FusedMultiplyAdd(CoefXt, xt, CoefX0 * x0);
 
     /// <summary>The law N(CoefX0·x_0 + CoefXt·x_t, Variance) of x_s for scalar x_0 and x_t (DDPM eqs. 6–7 when s = t − 1).</summary>
     public ScalarGaussian Apply(double x0, double xt) => new(Mean(x0, xt), Variance);
@@ -26,19 +26,41 @@ public sealed record PosteriorKernel(int From, int To, double CoefX0, double Coe
     /// The law N(CoefX0·x_0 + CoefXt·x_t, Variance·I) of x_s for images x_0 and x_t of one shape (DDPM eqs. 6–7 when
     /// s = t − 1).
     /// </summary>
-    public GaussianImage Apply(Image x0, Image xt) => new(Image.Combine(CoefX0, x0, CoefXt, xt), Variance);
+    public GaussianImage Apply(Image x0, Image xt) => new(Combine(x0, xt, 0.0, null), Variance);
 
     /// <summary>
-    /// The reparameterised sample (CoefX0·x_0 + CoefXt·x_t) + σ·ε for scalars: x_{t−1} = μ̃_t + √β̃_t·ε when s = t − 1
+    /// The reparameterised sample fma(σ, ε, fma(CoefXt, x_t, CoefX0·x_0)) for scalars: x_{t−1} = μ̃_t + √β̃_t·ε when s = t − 1
     /// (DDPM eqs. 6–7).
     /// </summary>
-    public double Sample(double x0, double xt, double standardNormal) => Mean(x0, xt) + StandardDeviation * standardNormal;
+    public double Sample(double x0, double xt, double standardNormal) => Math.FusedMultiplyAdd(StandardDeviation, standardNormal, Mean(x0, xt));
 
     /// <summary>
-    /// The reparameterised sample (CoefX0·x_0 + CoefXt·x_t) + σ·ε, pixel by pixel: x_{t−1} = μ̃_t + √β̃_t·ε when
+    /// The reparameterised sample fma(σ, ε, fma(CoefXt, x_t, CoefX0·x_0)), pixel by pixel: x_{t−1} = μ̃_t + √β̃_t·ε when
     /// s = t − 1 (DDPM eqs. 6–7).
     /// </summary>
-    public Image Sample(Image x0, Image xt, Image noise) => Image.Combine(CoefX0, x0, CoefXt, xt, StandardDeviation, noise);
+    public Image Sample(Image x0, Image xt, Image noise)
+    {
+        ArgumentNullException.ThrowIfNull(noise);
+        return Combine(x0, xt, StandardDeviation, noise);
+    }
+
+    // fma(σ, ε, fma(c_xt, x_t, c_x0·x_0)): the samplers' kernel (SamplerKernels.Affine), so that DDPM with the oracle
+    // denoiser and this chain are the same bits, in float and double alike.
+    private Image Combine(Image x0, Image xt, double sigma, Image? noise)
+    {
+        ArgumentNullException.ThrowIfNull(x0);
+        x0.RequireSameShape(xt, nameof(xt));
+        if (noise is not null) x0.RequireSameShape(noise, nameof(noise));
+        var result = new double[x0.PixelCount];
+        ReadOnlySpan<double> z = noise is null ? ReadOnlySpan<double>.Empty : noise.Pixels;
+        ReadOnlySpan<double> a = x0.Pixels, b = xt.Pixels;
+        for (int j = 0; j < result.Length; j++)
+        {
+            double mean = Math.FusedMultiplyAdd(CoefXt, b[j], CoefX0 * a[j]);
+            result[j] = noise is null ? mean : Math.FusedMultiplyAdd(sigma, z[j], mean);
+        }
+        return Image.Own(x0.Width, x0.Height, result);
+    }
 
     /// <summary>
     /// The kernel of x_r given (x_t, x_0) obtained by sampling x_s from this kernel and then x_r from

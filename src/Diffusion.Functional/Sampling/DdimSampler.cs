@@ -9,37 +9,88 @@ namespace Diffusion.Functional.Sampling;
 /// x_{τ_{i−1}} = √ᾱ_{i−1}·x̂_0 + √(1 − ᾱ_{i−1} − σ_i²)·ε̂ + σ_i·z (eq. 12) with σ_i² = η²·β̃_i (eq. 16), on a possibly
 /// respaced chain; and its exact inversion for η = 0.
 /// </summary>
-public static class DdimSampler
+/// <param name="Eta">η, range 0 ≤ η ≤ 1: σ_t = η·√β̃_t (Song et al. 2021, eq. 16); 0 is deterministic.</param>
+/// <param name="Processing">What is done to x̂_0; null means <see cref="X0Processing.None"/>.</param>
+public sealed record DdimSampler(double Eta = 0.0, X0Processing? Processing = null) : ISampler
 {
+    /// <summary>η ∈ [0, 1].</summary>
+    public double Eta { get; } = Eta >= 0.0 && Eta <= 1.0
+        ? Eta
+        : throw new ArgumentOutOfRangeException(nameof(Eta), Eta, $"Eta = {Eta} is outside [0, 1]; η = 0 is deterministic DDIM and η = 1 has DDPM's variance β̃_t.");
+
+    /// <summary>What is done to the predicted x̂_0 at every step (nothing by default).</summary>
+    public X0Processing Processing { get; } = Processing ?? new X0Processing.None();
+
+    /// <summary>One denoiser evaluation per step (Song et al. 2021, eq. 12).</summary>
+    public int EvaluationsPerStep => 1;
+
+    /// <summary>DDIM runs with any denoiser of the chain's schedule (Song et al. 2021, eq. 12 needs only x̂_0 and ε̂).</summary>
+    public void RequireCompatible<T>(IBatchDenoiser<T> denoiser) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> =>
+        ArgumentNullException.ThrowIfNull(denoiser);
+
     /// <summary>
-    /// The DDIM step from x_{τ_i}: mean √ᾱ_{i−1}·x̂_0 + √(1 − ᾱ_{i−1} − σ_i²)·ε̂ and variance σ_i² = η²·β̃_i (Song et al.
-    /// 2021, eqs. 12 and 16, their α being our ᾱ). With η = 1 this is the DDPM fixed-small step (same mean and variance);
-    /// the last step's output is x̂_0 (ᾱ_0 = 1).
+    /// DDIM's chain for the whole batch (Song et al. 2021, eq. 12): at each step one denoiser call, then per image
+    /// x_{τ_{i−1}} = √ᾱ_{i−1}·x̂_0 + √(1 − ᾱ_{i−1} − σ_i²)·ε̂ + σ_i·z with σ_i² = η²·β̃_i (eq. 16), z from
+    /// <c>ImageKeys[k].Child(τ_i)</c> when σ_i &gt; 0.
+    /// </summary>
+    public Images.ImageBatch<T> Run<T>(SamplerRun<T> run) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var loop = new SamplerLoop<T>(run);
+        NoiseSchedule chain = run.Plan.Schedule;
+        foreach (ReverseStep step in run.Plan.Steps())
+        {
+            loop.Evaluate(step);
+            var (cx0, ceps, sigma) = Coefficients(chain, step.Index);
+            T c1 = T.CreateTruncating(cx0), c2 = T.CreateTruncating(ceps), s = T.CreateTruncating(sigma);
+            NoiseLevel level = NoiseLevel.At(chain, step.Index);
+            loop.ForEachImage((k, xt, prediction, _, x0, epsilon, scratch, next) =>
+            {
+                ModelEstimate.Of(run.Denoiser.Target, level, Processing, xt, prediction, x0, epsilon);
+                SamplerKernels.Affine(c1, x0, c2, epsilon, s, run.StepKey(k, step.Timestep), run.Noise, k, step.Timestep, scratch, next);
+            });
+            loop.Advance(step);
+        }
+        return loop.Result();
+    }
+
+    /// <summary>
+    /// The DDIM step from one image x_{τ_i}: mean √ᾱ_{i−1}·x̂_0 + √(1 − ᾱ_{i−1} − σ_i²)·ε̂ and variance σ_i² = η²·β̃_i (Song
+    /// et al. 2021, eqs. 12 and 16, their α being our ᾱ); the same kernels as <see cref="Run{T}"/> on a batch of one.
+    /// With η = 1 this is the DDPM fixed-small step; the last step's output is x̂_0 (ᾱ_0 = 1).
     /// </summary>
     /// <param name="plan">The chain; the denoiser must be for <see cref="RespacedSchedule.Original"/>.</param>
     /// <param name="denoiser">The model, called once with (x_{τ_i}, τ_i).</param>
     /// <param name="settings">η and x̂_0 processing.</param>
     /// <param name="step">A step of <paramref name="plan"/>.</param>
     /// <param name="xt">x_{τ_i}.</param>
-    public static ReverseTransition Transition(RespacedSchedule plan, Denoiser denoiser, DdimSettings settings, ReverseStep step, Image xt)
+    public static ReverseTransition Transition(RespacedSchedule plan, Denoiser denoiser, DdimSampler settings, ReverseStep step, Image xt)
     {
-        ModelEstimate.RequireCompatible(plan, denoiser, settings);
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(denoiser);
+        ModelEstimate.RequireCompatible(plan, denoiser.Schedule, denoiser.Target, denoiser.ToString());
         plan.RequireStep(step, nameof(step));
         ArgumentNullException.ThrowIfNull(xt);
         NoiseSchedule chain = plan.Schedule;
-        int i = step.Index;
         var (x0, epsilon) = Estimate(plan, denoiser, settings.Processing, step, xt);
+        var (cx0, ceps, _) = settings.Coefficients(chain, step.Index);
+        var mean = new double[xt.PixelCount];
+        SamplerKernels.Affine(cx0, x0.Pixels, ceps, epsilon.Pixels, 0.0, default, null, 0, step.Timestep, Span<double>.Empty, mean);
+        Image variance = Image.Filled(xt.Width, xt.Height, settings.Eta * settings.Eta * chain.PosteriorVariance(step.Index));
+        return new ReverseTransition(step, Image.Own(xt.Width, xt.Height, mean), variance, x0, epsilon);
+    }
 
-        double eta2 = settings.Eta * settings.Eta;
+    /// <summary>(√ᾱ_{i−1}, √(1 − ᾱ_{i−1} − σ_i²), σ_i) of step i (Song et al. 2021, eqs. 12 and 16).</summary>
+    internal (double CoefX0, double CoefEpsilon, double Sigma) Coefficients(NoiseSchedule chain, int i)
+    {
+        double eta2 = Eta * Eta;
         // 1 − ᾱ_{i−1} − η²β̃_i = (1 − ᾱ_{i−1})·((1 − ᾱ_i) − η²β_i)/(1 − ᾱ_i) since β̃_i = (1 − ᾱ_{i−1})β_i/(1 − ᾱ_i) (DDPM
         // eq. 7), and (1 − ᾱ_i) − η²β_i = (1 − η²)(1 − ᾱ_i) + η²·α_i(1 − ᾱ_{i−1}) because 1 − ᾱ_i − β_i = α_i − ᾱ_i: two
         // terms ≥ 0, so nothing cancels, also where ᾱ_i ≪ ᾱ_{i−1} (a coarse step) and η = 1.
         double oneMinusPrevious = chain.OneMinusAlphaBar(i - 1), oneMinus = chain.OneMinusAlphaBar(i);
         double remaining = (1.0 - eta2) * oneMinus + eta2 * chain.Alpha(i) * oneMinusPrevious;
         double direction = Math.Sqrt(oneMinusPrevious * remaining / oneMinus);
-        Image mean = Image.Combine(chain.SqrtAlphaBar(i - 1), x0, direction, epsilon);
-        Image variance = Image.Filled(xt.Width, xt.Height, eta2 * chain.PosteriorVariance(i));
-        return new ReverseTransition(step, mean, variance, x0, epsilon);
+        return (chain.SqrtAlphaBar(i - 1), direction, Math.Sqrt(eta2 * chain.PosteriorVariance(i)));
     }
 
     /// <summary>
@@ -59,8 +110,9 @@ public static class DdimSampler
     /// <param name="processing">The x̂_0 processing of the sampler to invert (none by default).</param>
     public static IEnumerable<Processes.ChainState> Invert(RespacedSchedule plan, Denoiser denoiser, Image x0, X0Processing? processing = null)
     {
-        var settings = new DdimSettings(0.0, processing);
-        ModelEstimate.RequireCompatible(plan, denoiser, settings);
+        var settings = new DdimSampler(0.0, processing);
+        ArgumentNullException.ThrowIfNull(denoiser);
+        ModelEstimate.RequireCompatible(plan, denoiser.Schedule, denoiser.Target, denoiser.ToString());
         ArgumentNullException.ThrowIfNull(x0);
         return InvertLazily(plan, denoiser, settings, x0);
     }
@@ -68,7 +120,7 @@ public static class DdimSampler
     /// <summary>The most evaluations of the denoiser per step of <see cref="Invert"/>.</summary>
     public const int MaxInversionIterations = 100;
 
-    private static IEnumerable<Processes.ChainState> InvertLazily(RespacedSchedule plan, Denoiser denoiser, DdimSettings settings, Image x0)
+    private static IEnumerable<Processes.ChainState> InvertLazily(RespacedSchedule plan, Denoiser denoiser, DdimSampler settings, Image x0)
     {
         NoiseSchedule chain = plan.Schedule;
         Image previous = x0;

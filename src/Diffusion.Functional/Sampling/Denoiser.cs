@@ -26,7 +26,7 @@ public sealed record DenoiserOutput(Image Prediction, Image? VarianceInterpolati
 /// for the schedule it was trained on, which fixes what t means. The samplers call it with that schedule's timestep
 /// t ∈ 1..T, also on a respaced chain. Evaluating it must not depend on anything but (x_t, t).
 /// </summary>
-public sealed class Denoiser
+public sealed class Denoiser : IBatchDenoiser<double>, IBatchDenoiser<float>
 {
     private readonly Func<Image, int, DenoiserOutput> _evaluate;
 
@@ -99,6 +99,37 @@ public sealed class Denoiser
     /// (Salimans &amp; Ho 2022), as <see cref="Target"/> says.
     /// </summary>
     public Prediction Predict(Image xt, int t) => new(Target, Evaluate(xt, t).Prediction);
+
+    /// <summary>
+    /// The batched form (<see cref="IBatchDenoiser{T}"/>): <see cref="Evaluate"/> on each one-channel image of the batch
+    /// in turn, widened exactly to double, the result rounded back to T.
+    /// </summary>
+    void IBatchDenoiser<double>.Predict(ImageBatch<double> xt, ReadOnlySpan<int> timesteps, Span<double> prediction, Span<double> varianceInterpolation) =>
+        PredictEach(xt, timesteps, prediction, varianceInterpolation);
+
+    /// <inheritdoc cref="IBatchDenoiser{T}.Predict"/>
+    void IBatchDenoiser<float>.Predict(ImageBatch<float> xt, ReadOnlySpan<int> timesteps, Span<float> prediction, Span<float> varianceInterpolation) =>
+        PredictEach(xt, timesteps, prediction, varianceInterpolation);
+
+    private void PredictEach<T>(ImageBatch<T> xt, ReadOnlySpan<int> timesteps, Span<T> prediction, Span<T> varianceInterpolation)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(xt);
+        if (xt.Channels != 1)
+            throw new ArgumentException($"{this} works on one-channel images; the batch has {xt.Channels} channels. Use an IBatchDenoiser for several channels.", nameof(xt));
+        int per = xt.ValuesPerImage;
+        for (int k = 0; k < xt.Count; k++)
+        {
+            DenoiserOutput output = Evaluate(xt.ToImage(k), timesteps[k]);
+            Write(output.Prediction.Pixels, prediction.Slice(k * per, per));
+            if (PredictsVariance) Write(output.VarianceInterpolation!.Pixels, varianceInterpolation.Slice(k * per, per));
+        }
+
+        static void Write(ReadOnlySpan<double> source, Span<T> destination)
+        {
+            for (int j = 0; j < source.Length; j++) destination[j] = T.CreateTruncating(source[j]);
+        }
+    }
 
     /// <inheritdoc />
     public override string ToString() =>

@@ -1,3 +1,4 @@
+using System.Numerics;
 using Diffusion.Functional.Images;
 using Diffusion.Functional.Noise;
 using Diffusion.Functional.Numerics;
@@ -6,130 +7,165 @@ using Diffusion.Functional.Processes;
 namespace Diffusion.Functional.Sampling;
 
 /// <summary>
-/// Runs a reverse chain with any sampler (<see cref="DdpmSettings"/> or <see cref="DdimSettings"/>) and any denoiser,
-/// from a given x_{τ_N} or from pure noise, lazily: the states (τ_N, x_{τ_N}), (τ_{N−1}, …), …, (0, x_0).
-/// Noise keys: x_{τ_N} ~ N(0, I) is drawn from <c>key.Child(0)</c>, and the step from τ_i from <c>key.Child(τ_i)</c>
-/// (an original timestep, ≥ 1); a step whose variance is 0 (the last step, every DDIM step with η = 0) draws nothing.
-/// So a state depends only on the key, never on what else runs, and a chain of all T steps uses the same keys as
-/// <see cref="OracleChain"/>.
+/// Runs any <see cref="ISampler"/> with any denoiser: batches generated from pure noise (DDPM Algorithm 2, line 1, then
+/// the sampler's chain), and the one-image chain as the sequence of its states. Keys (docs/conventions.md): image k of a
+/// generated batch has the key <c>key.Child(k)</c>; its x_{τ_N} ~ N(0, I) is drawn from <c>key.Child(k).Child(0)</c> and
+/// its step from τ from <c>key.Child(k).Child(τ)</c> (τ ≥ 1). So image k is the same bits whatever batch it is computed
+/// in, and whatever the thread count.
 /// </summary>
 public static class ReverseSampler
 {
     /// <summary>
-    /// One reverse step p_θ(x_{τ_{i−1}} | x_{τ_i}) with the given sampler: DDPM's N(μ̃_i(x̂_0, x_{τ_i}), σ_i²) (DDPM eq. 7,
-    /// Algorithm 2; <see cref="DdpmSampler.Transition"/>) or DDIM's step (Song et al. 2021, eqs. 12 and 16;
-    /// <see cref="DdimSampler.Transition"/>).
+    /// <paramref name="count"/> samples generated from pure noise (DDPM Algorithm 2; DDIM, Song et al. 2021, eq. 12; or any
+    /// sampler): x_{τ_N} ~ N(0, I) per image from <see cref="StartKey"/> of <c>key.Child(k)</c>, then
+    /// <paramref name="sampler"/>'s chain over the whole batch, one denoiser call per evaluation.
     /// </summary>
-    public static ReverseTransition Transition(RespacedSchedule plan, Denoiser denoiser, SamplerSettings settings, ReverseStep step, Image xt) => settings switch
-    {
-        DdpmSettings ddpm => DdpmSampler.Transition(plan, denoiser, ddpm, step, xt),
-        DdimSettings ddim => DdimSampler.Transition(plan, denoiser, ddim, step, xt),
-        null => throw new ArgumentNullException(nameof(settings)),
-        _ => throw new ArgumentException($"settings = {settings} is not a SamplerSettings this library knows (DdpmSettings or DdimSettings).", nameof(settings)),
-    };
-
-    /// <summary>
-    /// The chain from x_{τ_N} = <paramref name="start"/> to x_0, each step x_{τ_{i−1}} = mean + σ_i·z (DDPM Algorithm 2,
-    /// lines 2–6; DDIM: Song et al. 2021, eq. 12), with the z of step τ_i drawn from <c>key.Child(τ_i)</c>
-    /// (docs/sampling.md, "Running a chain").
-    /// </summary>
-    /// <param name="plan">The chain (use <see cref="RespacedSchedule.Full"/> for all T steps).</param>
+    /// <param name="sampler">The sampler.</param>
+    /// <param name="plan">The chain.</param>
     /// <param name="denoiser">The model, for <see cref="RespacedSchedule.Original"/>.</param>
-    /// <param name="settings">The sampler.</param>
-    /// <param name="start">x at the chain's first step τ_N.</param>
-    /// <param name="key">The noise key of the run.</param>
-    public static IEnumerable<ChainState> Run(RespacedSchedule plan, Denoiser denoiser, SamplerSettings settings, Image start, NoiseKey key)
+    /// <param name="count">N ≥ 1.</param>
+    /// <param name="channels">C ≥ 1.</param>
+    /// <param name="height">H ≥ 1.</param>
+    /// <param name="width">W ≥ 1.</param>
+    /// <param name="key">The key of the batch; image k uses <c>key.Child(k)</c>.</param>
+    /// <param name="parallel">Thread limit and cancellation; null runs on the calling thread.</param>
+    /// <param name="observer">Receives every step; null for none.</param>
+    public static ImageBatch<T> Generate<T>(
+        ISampler sampler, RespacedSchedule plan, IBatchDenoiser<T> denoiser, int count, int channels, int height, int width, NoiseKey key,
+        ParallelOptions? parallel = null, ISamplerObserver<T>? observer = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
-        ArgumentNullException.ThrowIfNull(start);
-        return Run(plan, denoiser, settings, start, t => NoiseImage.StandardNormalLike(StepKey(key, t), start));
+        ImageBatch<T>.CheckShape(count, channels, height, width);
+        return Generate(sampler, plan, denoiser, ImageKeys(key, count), channels, height, width, parallel, observer);
     }
 
     /// <summary>
-    /// The chain from x_{τ_N} = <paramref name="start"/> to x_0, each step x_{τ_{i−1}} = mean + σ_i·z (DDPM Algorithm 2,
-    /// lines 2–6; DDIM: Song et al. 2021, eq. 12), with z for the step from τ_i given by
-    /// <paramref name="noiseForStep"/>(τ_i) (called only for steps with positive variance, in chain order).
+    /// One sample per key, generated from pure noise (DDPM Algorithm 2, or the sampler's chain): image k starts from
+    /// <see cref="StartKey"/>(<paramref name="imageKeys"/>[k]) and its step from τ draws from <c>imageKeys[k].Child(τ)</c>.
     /// </summary>
-    public static IEnumerable<ChainState> Run(RespacedSchedule plan, Denoiser denoiser, SamplerSettings settings, Image start, Func<int, Image> noiseForStep)
+    public static ImageBatch<T> Generate<T>(
+        ISampler sampler, RespacedSchedule plan, IBatchDenoiser<T> denoiser, IReadOnlyList<NoiseKey> imageKeys, int channels, int height, int width,
+        ParallelOptions? parallel = null, ISamplerObserver<T>? observer = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
-        ModelEstimate.RequireCompatible(plan, denoiser, settings);
+        ArgumentNullException.ThrowIfNull(sampler);
+        ArgumentNullException.ThrowIfNull(denoiser);
+        sampler.RequireCompatible(denoiser);
+        ImageBatch<T> start = StartNoise<T>(imageKeys, channels, height, width);
+        var run = new SamplerRun<T>(plan, denoiser, start, imageKeys) { Parallel = parallel, Observer = observer };
+        return sampler.Run(run);
+    }
+
+    /// <summary>The per-image keys of a generated batch: <c>key.Child(k)</c> for k = 0 … count − 1 (docs/conventions.md).</summary>
+    public static NoiseKey[] ImageKeys(NoiseKey key, int count)
+    {
+        Guard.AtLeast(count, 1, nameof(count));
+        var keys = new NoiseKey[count];
+        for (int k = 0; k < count; k++) keys[k] = key.Child((ulong)k);
+        return keys;
+    }
+
+    /// <summary>x_{τ_N} ~ N(0, I) for each image (DDPM Algorithm 2, line 1): image k's C·H·W numbers from <c>StartKey(imageKeys[k])</c>.</summary>
+    public static ImageBatch<T> StartNoise<T>(IReadOnlyList<NoiseKey> imageKeys, int channels, int height, int width)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(imageKeys);
+        int total = ImageBatch<T>.CheckShape(imageKeys.Count, channels, height, width);
+        int per = channels * height * width;
+        var values = new T[total];
+        for (int k = 0; k < imageKeys.Count; k++)
+            SamplerKernels.FillNoise<T>(StartKey(imageKeys[k]), null, k, 0, values.AsSpan(k * per, per));
+        return ImageBatch<T>.Own(imageKeys.Count, channels, height, width, values);
+    }
+
+    /// <summary>
+    /// The chain from x_{τ_N} = <paramref name="start"/> to x_0 of one image with any sampler, as its states (τ_N, x_{τ_N}),
+    /// …, (0, x_0) (DDPM Algorithm 2, lines 2–6; DDIM: Song et al. 2021, eq. 12), the z of step τ_i from <c>key.Child(τ_i)</c>.
+    /// </summary>
+    /// <param name="plan">The chain (use <see cref="RespacedSchedule.Full"/> for all T steps).</param>
+    /// <param name="denoiser">The model, for <see cref="RespacedSchedule.Original"/>.</param>
+    /// <param name="sampler">The sampler.</param>
+    /// <param name="start">x at the chain's first step τ_N.</param>
+    /// <param name="key">The noise key of the run.</param>
+    public static IEnumerable<ChainState> Run(RespacedSchedule plan, Denoiser denoiser, ISampler sampler, Image start, NoiseKey key)
+    {
+        ArgumentNullException.ThrowIfNull(start);
+        return Chain(plan, denoiser, sampler, start, key, null);
+    }
+
+    /// <summary>
+    /// The same chain with z for the step from τ_i given by <paramref name="noiseForStep"/>(τ_i) (called only for steps
+    /// with positive variance, in chain order); DDPM Algorithm 2, lines 2–6, or the sampler's own update.
+    /// </summary>
+    public static IEnumerable<ChainState> Run(RespacedSchedule plan, Denoiser denoiser, ISampler sampler, Image start, Func<int, Image> noiseForStep)
+    {
         ArgumentNullException.ThrowIfNull(start);
         ArgumentNullException.ThrowIfNull(noiseForStep);
-        return Iterate(plan, denoiser, settings, start, noiseForStep);
+        StepNoise<double> noise = (_, t, destination) =>
+        {
+            Image z = noiseForStep(t) ?? throw new ArgumentException($"noiseForStep({t}) returned null; it must return an image.", nameof(noiseForStep));
+            start.RequireSameShape(z, $"noiseForStep({t})");
+            z.Pixels.CopyTo(destination);
+        };
+        return Chain(plan, denoiser, sampler, start, default, noise);
     }
 
     /// <summary>
     /// The chain from pure noise: x_{τ_N} ~ N(0, I) of the given size from <c>key.Child(0)</c> (DDPM Algorithm 2, line 1),
-    /// then <see cref="Run(RespacedSchedule, Denoiser, SamplerSettings, Image, NoiseKey)"/> with <paramref name="key"/>.
+    /// then <see cref="Run(RespacedSchedule, Denoiser, ISampler, Image, NoiseKey)"/> with <paramref name="key"/>.
     /// </summary>
-    /// <param name="plan">The chain.</param>
-    /// <param name="denoiser">The model.</param>
-    /// <param name="settings">The sampler.</param>
-    /// <param name="width">Pixels per row, ≥ 1.</param>
-    /// <param name="height">Rows, ≥ 1.</param>
-    /// <param name="key">The noise key of the sample.</param>
-    public static IEnumerable<ChainState> RunFromNoise(RespacedSchedule plan, Denoiser denoiser, SamplerSettings settings, int width, int height, NoiseKey key)
+    public static IEnumerable<ChainState> RunFromNoise(RespacedSchedule plan, Denoiser denoiser, ISampler sampler, int width, int height, NoiseKey key)
     {
         Guard.AtLeast(width, 1, nameof(width));
         Guard.AtLeast(height, 1, nameof(height));
-        return Run(plan, denoiser, settings, NoiseImage.StandardNormal(StartKey(key), width, height), key);
+        return Run(plan, denoiser, sampler, NoiseImage.StandardNormal(StartKey(key), width, height), key);
     }
 
-    /// <summary>
-    /// One generated sample: the x_0 at the end of <see cref="RunFromNoise"/>, from x_{τ_N} ~ N(0, I) down the chain
-    /// (DDPM Algorithm 2, or DDIM: Song et al. 2021, eq. 12).
-    /// </summary>
-    public static Image Generate(RespacedSchedule plan, Denoiser denoiser, SamplerSettings settings, int width, int height, NoiseKey key) =>
-        RunFromNoise(plan, denoiser, settings, width, height, key).Last().X;
+    /// <summary>One generated sample: the x_0 at the end of <see cref="RunFromNoise"/> (DDPM Algorithm 2, or the sampler's chain).</summary>
+    public static Image Generate(RespacedSchedule plan, Denoiser denoiser, ISampler sampler, int width, int height, NoiseKey key) =>
+        Generate<double>(sampler, plan, denoiser, [key], 1, height, width).ToImage(0);
 
     /// <summary>
-    /// <paramref name="count"/> generated samples (each DDPM Algorithm 2 or DDIM, Song et al. 2021, eq. 12); sample k is
-    /// <see cref="Generate"/> with <c>key.Child(k)</c> (docs/sampling.md, "Running a chain"), so any sample can be
-    /// regenerated alone, and the batch does not depend on how it is computed.
+    /// <paramref name="count"/> one-channel samples (DDPM Algorithm 2, or the sampler's chain) in one batch: sample k is
+    /// <see cref="Generate(RespacedSchedule, Denoiser, ISampler, int, int, NoiseKey)"/> with <c>key.Child(k)</c>, bit for bit.
     /// </summary>
-    /// <param name="plan">The chain.</param>
-    /// <param name="denoiser">The model.</param>
-    /// <param name="settings">The sampler.</param>
-    /// <param name="width">Pixels per row, ≥ 1.</param>
-    /// <param name="height">Rows, ≥ 1.</param>
-    /// <param name="count">Number of samples, ≥ 1.</param>
-    /// <param name="key">The noise key of the batch.</param>
-    public static ImageBatch GenerateMany(RespacedSchedule plan, Denoiser denoiser, SamplerSettings settings, int width, int height, int count, NoiseKey key)
+    public static ImageBatch GenerateMany(RespacedSchedule plan, Denoiser denoiser, ISampler sampler, int width, int height, int count, NoiseKey key)
     {
-        Guard.AtLeast(count, 1, nameof(count));
-        var images = new Image[count];
-        for (int k = 0; k < count; k++) images[k] = Generate(plan, denoiser, settings, width, height, key.Child((ulong)k));
-        return ImageBatch.FromImages(images);
+        ImageBatch<double> batch = Generate<double>(sampler, plan, denoiser, count, 1, height, width, key);
+        return ImageBatch.FromImages(Enumerable.Range(0, count).Select(k => batch.ToImage(k)).ToArray());
     }
 
     /// <summary>
     /// The key of the starting noise x_{τ_N} ~ N(0, I) of a run from pure noise (DDPM Algorithm 2, line 1):
-    /// <c>key.Child(0)</c> (docs/sampling.md, "Running a chain").
+    /// <c>key.Child(0)</c> (docs/conventions.md).
     /// </summary>
     public static NoiseKey StartKey(NoiseKey key) => key.Child(0UL);
 
     /// <summary>
-    /// The key of the noise z of the step from original timestep t (t ≥ 1): <c>key.Child(t)</c> (docs/sampling.md,
-    /// "Running a chain"), the same as the oracle chain's step key (docs/conventions.md).
+    /// The key of the noise z of the step from original timestep t (t ≥ 1): <c>key.Child(t)</c> (docs/conventions.md),
+    /// the same as the oracle chain's step key.
     /// </summary>
     public static NoiseKey StepKey(NoiseKey key, int t) => key.Child((ulong)t);
 
-    private static IEnumerable<ChainState> Iterate(RespacedSchedule plan, Denoiser denoiser, SamplerSettings settings, Image start, Func<int, Image> noiseForStep)
+    private static IEnumerable<ChainState> Chain(RespacedSchedule plan, Denoiser denoiser, ISampler sampler, Image start, NoiseKey key, StepNoise<double>? noise)
     {
-        var current = new ChainState(plan.Timesteps[^1], start);
-        yield return current;
-        foreach (ReverseStep step in plan.Steps())
-        {
-            ReverseTransition transition = Transition(plan, denoiser, settings, step, current.X);
-            Image next = transition.IsDeterministic ? transition.Mean : transition.Sample(RequireNoise(noiseForStep(step.Timestep), start, step.Timestep));
-            current = new ChainState(step.Destination, next);
-            yield return current;
-        }
+        ModelEstimate.RequireCompatible(plan, denoiser, sampler);
+        var observer = new StateCollector();
+        var run = new SamplerRun<double>(plan, denoiser, ImageBatch<double>.FromImages([start]), [key]) { Observer = observer, Noise = noise };
+        return Lazily(plan, sampler, run, observer, start);
     }
 
-    private static Image RequireNoise(Image noise, Image like, int t)
+    private static IEnumerable<ChainState> Lazily(RespacedSchedule plan, ISampler sampler, SamplerRun<double> run, StateCollector observer, Image start)
     {
-        if (noise is null) throw new ArgumentException($"noiseForStep({t}) returned null; it must return an image.", "noiseForStep");
-        like.RequireSameShape(noise, $"noiseForStep({t})");
-        return noise;
+        yield return new ChainState(plan.Timesteps[^1], start);
+        sampler.Run(run);
+        foreach (ChainState state in observer.States) yield return state;
+    }
+
+    private sealed class StateCollector : ISamplerObserver<double>
+    {
+        public List<ChainState> States { get; } = [];
+
+        public void OnStep(SamplerStepReport<double> report) => States.Add(new ChainState(report.Step.Destination, report.Next.ToImage(0)));
     }
 }

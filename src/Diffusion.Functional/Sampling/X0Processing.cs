@@ -58,42 +58,50 @@ public abstract record X0Processing
     public Image Apply(Image x0)
     {
         ArgumentNullException.ThrowIfNull(x0);
-        return this switch
+        if (this is None) return x0;
+        var result = new double[x0.PixelCount];
+        ApplyTo(x0.Pixels, result);
+        return Image.Own(x0.Width, x0.Height, result);
+    }
+
+    /// <summary>
+    /// Writes the processed x̂_0 of one image into <paramref name="destination"/>: a copy (<see cref="None"/>), clamped to
+    /// the data range (<see cref="Clip"/>), or dynamically thresholded (<see cref="DynamicThreshold"/>; Saharia et al. 2022,
+    /// §2.3), computed in double and rounded once to T. Returns false for <see cref="None"/> (x̂_0 is unchanged).
+    /// </summary>
+    internal bool ApplyTo<T>(ReadOnlySpan<T> x0, Span<T> destination) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        switch (this)
         {
-            None => x0,
-            Clip clip => ClipTo(x0, clip.Range),
-            DynamicThreshold threshold => Threshold(x0, threshold),
-            _ => throw new ArgumentOutOfRangeException(nameof(X0Processing), this, $"{this} is not an X0Processing (None, Clip or DynamicThreshold)."),
-        };
+            case None:
+                x0.CopyTo(destination);
+                return false;
+            case Clip clip:
+            {
+                var (min, max) = clip.Range.Bounds();
+                T low = T.CreateTruncating(min), high = T.CreateTruncating(max);
+                for (int i = 0; i < x0.Length; i++) destination[i] = T.Clamp(x0[i], low, high);
+                return true;
+            }
+            case DynamicThreshold threshold:
+            {
+                var (min, max) = threshold.Range.Bounds();
+                double centre = (min + max) / 2.0, halfWidth = (max - min) / 2.0;
+                var scaled = new double[x0.Length];
+                for (int i = 0; i < scaled.Length; i++) scaled[i] = (double.CreateTruncating(x0[i]) - centre) / halfWidth;
+                double s = Math.Min(Math.Max(Quantile(scaled, threshold.Percentile), 1.0), threshold.MaxThreshold);
+                for (int i = 0; i < scaled.Length; i++) destination[i] = T.CreateTruncating(centre + halfWidth * (Math.Clamp(scaled[i], -s, s) / s));
+                return true;
+            }
+            default:
+                throw new ArgumentOutOfRangeException(nameof(X0Processing), this, $"{this} is not an X0Processing (None, Clip or DynamicThreshold).");
+        }
     }
 
     private static PixelRange RequireRange(PixelRange range)
     {
         _ = range.Bounds(); // throws for a value that is not a PixelRange
         return range;
-    }
-
-    private static Image ClipTo(Image x0, PixelRange range)
-    {
-        var (min, max) = range.Bounds();
-        ReadOnlySpan<double> pixels = x0.Pixels;
-        var result = new double[pixels.Length];
-        for (int i = 0; i < result.Length; i++) result[i] = Math.Clamp(pixels[i], min, max);
-        return Image.Own(x0.Width, x0.Height, result);
-    }
-
-    private static Image Threshold(Image x0, DynamicThreshold threshold)
-    {
-        var (min, max) = threshold.Range.Bounds();
-        double centre = (min + max) / 2.0, halfWidth = (max - min) / 2.0;
-        ReadOnlySpan<double> pixels = x0.Pixels;
-        var scaled = new double[pixels.Length];
-        for (int i = 0; i < scaled.Length; i++) scaled[i] = (pixels[i] - centre) / halfWidth;
-
-        double s = Math.Min(Math.Max(Quantile(scaled, threshold.Percentile), 1.0), threshold.MaxThreshold);
-        var result = new double[scaled.Length];
-        for (int i = 0; i < result.Length; i++) result[i] = centre + halfWidth * (Math.Clamp(scaled[i], -s, s) / s);
-        return Image.Own(x0.Width, x0.Height, result);
     }
 
     /// <summary>The p-quantile of |values| with linear interpolation between order statistics (torch.quantile's default).</summary>

@@ -28,7 +28,7 @@ Console.WriteLine($"oracle chain from t = 50 ends at t = {end.Step}, equal to x_
 // The plots package: ScottPlot, SkiaSharp's native library and the embedded font, with no file from the repository.
 Image[] images = Enumerable.Range(0, digits.Count).Select(i => digits.Image(i)).ToArray();
 int[] labels = Enumerable.Range(0, digits.Count).Select(digits.Label).ToArray();
-FigureData data = FigureData.Create(FigureData.SeedSchedule, images, labels, five);
+FigureData data = FigureData.Create(CanonicalSchedules.Seed, images, labels, five);
 Figure figure = FigureCatalogue.Get(FigureId.SeedReverse);
 byte[] png = figure.RenderPng(data, FigureCatalogue.KeyFor(FigureId.SeedReverse, FigureCatalogue.DefaultSeed));
 File.WriteAllBytes(args[0], png);

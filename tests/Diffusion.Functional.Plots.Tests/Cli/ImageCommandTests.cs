@@ -1,3 +1,4 @@
+using Diffusion.Functional.Schedules;
 using System.Buffers.Binary;
 using System.Text;
 using Diffusion.Cli;
@@ -52,7 +53,7 @@ public sealed class ImageCommandTests : IDisposable
         Assert.Equal(0, result.Code);
         var (shape, values) = ReadNpy(PathOf("x100.npy"));
         Assert.Equal([28, 28], shape);
-        Image expected = ForwardProcess.Sample(FigureData.SeedSchedule, Sample.Image(5), 100, NoiseKey.FromSeed(3));
+        Image expected = ForwardProcess.Sample(CanonicalSchedules.Seed, Sample.Image(5), 100, NoiseKey.FromSeed(3));
         Assert.Equal(AsFloats(expected), values);
     }
 
@@ -63,8 +64,8 @@ public sealed class ImageCommandTests : IDisposable
         Assert.Equal(0, result.Code);
         NoiseKey root = NoiseKey.FromSeed(FigureCatalogue.DefaultSeed);
         Image x0 = Sample.Image(5);
-        Image x50 = ForwardProcess.Sample(FigureData.SeedSchedule, x0, 50, root.Child(0));
-        ChainState[] chain = OracleChain.Run(FigureData.SeedSchedule, x0, x50, 50, root.Child(1)).ToArray();
+        Image x50 = ForwardProcess.Sample(CanonicalSchedules.Seed, x0, 50, root.Child(0));
+        ChainState[] chain = OracleChain.Run(CanonicalSchedules.Seed, x0, x50, 50, root.Child(1)).ToArray();
         Assert.Equal(AsFloats(chain[49].X), ReadNpy(PathOf("x1.npy")).Values);
 
         var (shape, values) = ReadNpy(PathOf(Path.Combine("frames", "chain.npy")));

@@ -1,3 +1,4 @@
+using Diffusion.Functional.Schedules;
 using System.Diagnostics;
 using System.Globalization;
 using Diffusion.Cli;
@@ -45,7 +46,7 @@ public sealed class NumPyInteropTests(ITestOutputHelper output) : IDisposable
         RunCli("forward", "--digit", "5", "--t", "100", "--seed", "3", "--out", PathOf("x100.npy"));
         if (LoadWithNumPy(PathOf("x100.npy")) is not [var loaded]) return;
 
-        Image expected = ForwardProcess.Sample(FigureData.SeedSchedule, MnistSample.Load().Image(5), 100, NoiseKey.FromSeed(3));
+        Image expected = ForwardProcess.Sample(CanonicalSchedules.Seed, MnistSample.Load().Image(5), 100, NoiseKey.FromSeed(3));
         Assert.Equal("<f4", loaded.DType);
         Assert.Equal([28, 28], loaded.Shape);
         Assert.Equal(AsFloats(expected), loaded.Values);
@@ -59,8 +60,8 @@ public sealed class NumPyInteropTests(ITestOutputHelper output) : IDisposable
 
         NoiseKey root = NoiseKey.FromSeed(FigureCatalogue.DefaultSeed);
         Image x0 = MnistSample.Load().Image(5);
-        Image x20 = ForwardProcess.Sample(FigureData.SeedSchedule, x0, 20, root.Child(0));
-        ChainState[] chain = OracleChain.Run(FigureData.SeedSchedule, x0, x20, 20, root.Child(1)).ToArray();
+        Image x20 = ForwardProcess.Sample(CanonicalSchedules.Seed, x0, 20, root.Child(0));
+        ChainState[] chain = OracleChain.Run(CanonicalSchedules.Seed, x0, x20, 20, root.Child(1)).ToArray();
         Assert.Equal("<f4", loaded.DType);
         Assert.Equal([21, 28, 28], loaded.Shape);
         Assert.Equal(chain.SelectMany(state => AsFloats(state.X)), loaded.Values);

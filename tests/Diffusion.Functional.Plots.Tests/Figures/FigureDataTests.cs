@@ -13,8 +13,8 @@ public class FigureDataTests
         FigureData shipped = FigureInputs.FromShippedSample;
         Image[] digits = shipped.DigitOfEachClass.ToArray();
         var error = Assert.Throws<ArgumentException>(() =>
-            FigureData.Create(FigureData.SeedSchedule, digits, Enumerable.Range(0, 10).ToArray(), 0, NoiseSchedule.Linear(99, 1e-4, 0.02)));
+            FigureData.Create(CanonicalSchedules.Seed, digits, Enumerable.Range(0, 10).ToArray(), 0, NoiseSchedule.Linear(99, 1e-4, 0.02)));
         Assert.Contains("generationSchedule has T = 99 steps; the sampling figures need T ≥ 100", error.Message);
-        Assert.Same(FigureData.DdpmSchedule, FigureData.Create(FigureData.SeedSchedule, digits, Enumerable.Range(0, 10).ToArray(), 0).GenerationSchedule);
+        Assert.Same(CanonicalSchedules.Ddpm, FigureData.Create(CanonicalSchedules.Seed, digits, Enumerable.Range(0, 10).ToArray(), 0).GenerationSchedule);
     }
 }

@@ -46,17 +46,17 @@ public sealed class SampleCommandTests : IDisposable
     private static double SquaredDistance(float[] sample, Image digit) =>
         sample.Select((v, p) => (v - digit.Pixels[p]) * (v - digit.Pixels[p])).Sum();
 
-    public static TheoryData<string[], SamplerSettings> Samplers => new()
+    public static TheoryData<string[], ISampler> Samplers => new()
     {
-        { ["--sampler", "ddpm"], new DdpmSettings(DdpmVariance.FixedSmall) },
-        { ["--sampler", "ddim"], new DdimSettings(0.0) },
-        { ["--sampler", "ddim", "--eta", "0.5"], new DdimSettings(0.5) },
-        { ["--sampler", "ddim", "--eta", "1"], new DdimSettings(1.0) },
+        { ["--sampler", "ddpm"], new DdpmSampler(DdpmVariance.FixedSmall) },
+        { ["--sampler", "ddim"], new DdimSampler(0.0) },
+        { ["--sampler", "ddim", "--eta", "0.5"], new DdimSampler(0.5) },
+        { ["--sampler", "ddim", "--eta", "1"], new DdimSampler(1.0) },
     };
 
     [Theory]
     [MemberData(nameof(Samplers))]
-    public void Npy_IsTheCoresGenerateMany_WithDdpmsScheduleAndTheEmpiricalDenoiser_InFloat32(string[] sampler, SamplerSettings settings)
+    public void Npy_IsTheCoresGenerateMany_WithDdpmsScheduleAndTheEmpiricalDenoiser_InFloat32(string[] sampler, ISampler settings)
     {
         var result = CliRunner.Run(["sample", .. sampler, "--steps", "10", "--count", "3", "--seed", "5", "--out", PathOf("digits.npy")]);
         Assert.True(result.ExitCode == 0, result.Error);
@@ -153,7 +153,7 @@ public sealed class SampleCommandTests : IDisposable
     [InlineData("--steps 1001 is outside 1..1000", "--sampler", "ddpm", "--steps", "1001")]
     [InlineData("--count 0 is less than 1", "--sampler", "ddpm", "--steps", "10", "--count", "0")]
     [InlineData("--count -3 is less than 1", "--sampler", "ddpm", "--steps", "10", "--count", "-3")]
-    [InlineData("Argument 'ddpm2' not recognized", "--sampler", "ddpm2", "--steps", "10")]
+    [InlineData("--sampler 'ddpm2' is not a sampler; the samplers are: ddpm, ddim", "--sampler", "ddpm2", "--steps", "10")]
     [InlineData("'--sampler' is required", "--steps", "10")]
     [InlineData("'--steps' is required", "--sampler", "ddim")]
     [InlineData("no such folder", "--sampler", "ddim", "--steps", "10", "--mnist", "/no/such/folder")]

@@ -89,7 +89,7 @@ public class EmpiricalDataTests
         NoiseSchedule schedule = NoiseSchedule.Linear(200, 1e-4, 0.02);
         ImageBatch images = ImageBatch.FromImages(Enumerable.Range(0, 5).Select(m => NoiseImage.StandardNormal(NoiseKey.FromSeed((ulong)m), 4, 4)).ToArray());
         var data = new EmpiricalData(images);
-        foreach (SamplerSettings settings in new SamplerSettings[] { new DdpmSettings(DdpmVariance.FixedSmall), new DdimSettings(0.0) })
+        foreach (ISampler settings in new ISampler[] { new DdpmSampler(DdpmVariance.FixedSmall), new DdimSampler(0.0) })
         {
             ImageBatch generated = ReverseSampler.GenerateMany(RespacedSchedule.Uniform(schedule, 25), data.Denoiser(schedule, PredictionTarget.Epsilon), settings, 4, 4, 6, NoiseKey.FromSeed(8));
             foreach (Image sample in generated.Images())

@@ -31,7 +31,7 @@ public class VariationalBoundTests
             // both means are the same arithmetic on the same numbers (exactly 0); ε- and v-predictions go through a
             // conversion with error δ ≤ 1e-12/min(√ᾱ, √(1 − ᾱ)) per pixel (PredictionConversionsTests), so KL ≤ D·δ²/(2β̃).
             Denoiser oracle = OracleDenoiser.Create(plan.Original, x0, target);
-            VariationalBoundTerms terms = VariationalBound.Evaluate(plan, oracle, new DdpmSettings(DdpmVariance.FixedSmall), x0, NoiseKey.FromSeed(3));
+            VariationalBoundTerms terms = VariationalBound.Evaluate(plan, oracle, new DdpmSampler(DdpmVariance.FixedSmall), x0, NoiseKey.FromSeed(3));
             foreach (VlbTerm term in terms.Steps.Where(s => !s.Step.ProducesData))
             {
                 int i = term.Step.Index;
@@ -41,7 +41,7 @@ public class VariationalBoundTests
             }
             // With β_t instead of β̃_t the same oracle is penalised at every step with a previous step, since β̃_t < β_t
             // there — except where ᾱ is so small that 1 − ᾱ rounds to 1 on both sides and β̃_t = β_t in double precision.
-            VariationalBoundTerms large = VariationalBound.Evaluate(plan, oracle, new DdpmSettings(DdpmVariance.FixedLarge), x0, NoiseKey.FromSeed(3));
+            VariationalBoundTerms large = VariationalBound.Evaluate(plan, oracle, new DdpmSampler(DdpmVariance.FixedLarge), x0, NoiseKey.FromSeed(3));
             Assert.All(large.Steps.Where(s => !s.Step.ProducesData), s =>
             {
                 bool varianceDiffers = plan.Schedule.PosteriorLogVarianceClipped(s.Step.Index) != Math.Log(plan.Schedule.Beta(s.Step.Index));
@@ -55,7 +55,7 @@ public class VariationalBoundTests
         {
             var data = new GaussianData(Image.Filled(x0.Width, x0.Height, 0.0), 0.3);
             Denoiser denoiser = data.Denoiser(plan.Original, PredictionTarget.V);
-            var settings = new DdpmSettings(DdpmVariance.FixedLarge, new X0Processing.Clip(PixelRange.SignedUnit));
+            var settings = new DdpmSampler(DdpmVariance.FixedLarge, new X0Processing.Clip(PixelRange.SignedUnit));
             NoiseKey key = NoiseKey.FromSeed(9);
             VariationalBoundTerms terms = VariationalBound.Evaluate(plan, denoiser, settings, x0, key);
 
@@ -89,7 +89,7 @@ public class VariationalBoundTests
         Image x0 = PixelRange.SignedUnit.ImageFromBytes(2, 2, [0, 17, 128, 255]);
         RespacedSchedule plan = RespacedSchedule.Full(schedule);
         Image x1 = ForwardProcess.Sample(schedule, x0, 1, NoiseKey.FromSeed(1));
-        double decoder = VariationalBound.DecoderTerm(plan, OracleDenoiser.Create(schedule, x0, PredictionTarget.X0), new DdpmSettings(), x0, x1);
+        double decoder = VariationalBound.DecoderTerm(plan, OracleDenoiser.Create(schedule, x0, PredictionTarget.X0), new DdpmSampler(), x0, x1);
         double expected = -DiscretizedGaussian.LogLikelihood(x0, x0, Image.Filled(2, 2, Math.Log(schedule.PosteriorVariance(2))));
         Assert.Equal(expected, decoder);
     }
@@ -101,8 +101,8 @@ public class VariationalBoundTests
         RespacedSchedule plan = RespacedSchedule.Uniform(schedule, 4);
         Image x0 = Image.Filled(2, 2, 0.0); // 0 is not one of the 256 levels of [−1, 1] (127.5)
         Denoiser oracle = OracleDenoiser.Create(schedule, x0, PredictionTarget.X0);
-        Assert.Equal("step", Assert.Throws<ArgumentException>(() => VariationalBound.TransitionTerm(plan, oracle, new DdpmSettings(), plan.Step(1), x0, x0)).ParamName);
-        Assert.Equal("x0", Assert.Throws<ArgumentException>(() => VariationalBound.Evaluate(plan, oracle, new DdpmSettings(), x0, NoiseKey.FromSeed(1))).ParamName);
+        Assert.Equal("step", Assert.Throws<ArgumentException>(() => VariationalBound.TransitionTerm(plan, oracle, new DdpmSampler(), plan.Step(1), x0, x0)).ParamName);
+        Assert.Equal("x0", Assert.Throws<ArgumentException>(() => VariationalBound.Evaluate(plan, oracle, new DdpmSampler(), x0, NoiseKey.FromSeed(1))).ParamName);
         Assert.Throws<ArgumentOutOfRangeException>(() => VariationalBound.BitsPerDimension(1.0, 0));
     }
 }

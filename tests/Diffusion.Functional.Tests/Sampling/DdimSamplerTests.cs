@@ -19,8 +19,8 @@ public class DdimSamplerTests
     public Property Ddim_WithEtaOne_IsTheDdpmFixedSmallStep_InMeanAndVariance() => Prop.ForAll(SamplingGenerators.Cases.ToArbitrary(), c =>
     {
         // Song et al. 2021, eq. 16 with η = 1: σ² = β̃_i and √(1 − ᾱ_{i−1} − σ²)·ε̂ + √ᾱ_{i−1}·x̂_0 = μ̃_i(x̂_0, x_t).
-        ReverseTransition ddim = DdimSampler.Transition(c.Plan, c.Denoiser, new DdimSettings(1.0), c.Step, c.Xt);
-        ReverseTransition ddpm = DdpmSampler.Transition(c.Plan, c.Denoiser, new DdpmSettings(DdpmVariance.FixedSmall), c.Step, c.Xt);
+        ReverseTransition ddim = DdimSampler.Transition(c.Plan, c.Denoiser, new DdimSampler(1.0), c.Step, c.Xt);
+        ReverseTransition ddpm = DdpmSampler.Transition(c.Plan, c.Denoiser, new DdpmSampler(DdpmVariance.FixedSmall), c.Step, c.Xt);
         // Both build on the same (x̂_0, ε̂); the two forms of the mean differ by a few roundings of terms ≤ |x_t| + |x̂_0|
         // + |ε̂| (≤ 20 here), and ε̂ itself carries the conversion's error 1e-13/s when it was derived from x̂_0.
         double s = c.Plan.Schedule.SqrtOneMinusAlphaBar(c.Step.Index);
@@ -41,8 +41,8 @@ public class DdimSamplerTests
         Denoiser denoiser = new GaussianData(Image.Filled(3, 1, 0.5), 0.04264675586336406).Denoiser(schedule, PredictionTarget.V);
         Image xt = Image.FromPixels(3, 1, [-2.9, 0.4, 2.7]);
         ReverseStep step = plan.StepAt(281);
-        ReverseTransition ddim = DdimSampler.Transition(plan, denoiser, new DdimSettings(1.0), step, xt);
-        ReverseTransition ddpm = DdpmSampler.Transition(plan, denoiser, new DdpmSettings(DdpmVariance.FixedSmall), step, xt);
+        ReverseTransition ddim = DdimSampler.Transition(plan, denoiser, new DdimSampler(1.0), step, xt);
+        ReverseTransition ddpm = DdpmSampler.Transition(plan, denoiser, new DdpmSampler(DdpmVariance.FixedSmall), step, xt);
         Assert.True(ddpm.Mean.MaxAbsDifference(ddim.Mean) <= 2e-15, $"means differ by {ddpm.Mean.MaxAbsDifference(ddim.Mean):E2}");
     }
 
@@ -50,7 +50,7 @@ public class DdimSamplerTests
     public Property Ddim_Variance_IsEtaSquaredTimesBetaTilde_AndTheLastStepReturnsX0Hat() => Prop.ForAll(
         SamplingGenerators.Cases.ToArbitrary(), Generators.Uniform(0, 1).ToArbitrary(), (c, eta) =>
         {
-            ReverseTransition ddim = DdimSampler.Transition(c.Plan, c.Denoiser, new DdimSettings(eta), c.Step, c.Xt);
+            ReverseTransition ddim = DdimSampler.Transition(c.Plan, c.Denoiser, new DdimSampler(eta), c.Step, c.Xt);
             double expected = eta * eta * c.Plan.Schedule.PosteriorVariance(c.Step.Index);
             Assert.All(ddim.Variance.ToArray(), v => Assert.Equal(expected, v));
             if (c.Step.ProducesData)
@@ -66,9 +66,9 @@ public class DdimSamplerTests
     {
         int drawn = 0;
         Image noise(int t) { drawn++; return NoiseImage.StandardNormalLike(NoiseKey.FromSeed((ulong)t), c.Xt); }
-        ChainState[] states = ReverseSampler.Run(c.Plan, c.Denoiser, new DdimSettings(0.0), c.Xt, noise).ToArray();
+        ChainState[] states = ReverseSampler.Run(c.Plan, c.Denoiser, new DdimSampler(0.0), c.Xt, noise).ToArray();
         Assert.Equal(0, drawn);
-        Assert.Equal(states, ReverseSampler.Run(c.Plan, c.Denoiser, new DdimSettings(0.0), c.Xt, NoiseKey.FromSeed(5)).ToArray());
+        Assert.Equal(states, ReverseSampler.Run(c.Plan, c.Denoiser, new DdimSampler(0.0), c.Xt, NoiseKey.FromSeed(5)).ToArray());
         Assert.Equal(c.Plan.Count + 1, states.Length);
         Assert.Equal(0, states[^1].Step);
     });
@@ -87,7 +87,7 @@ public class DdimSamplerTests
         Image x0 = c.Data.Sample(NoiseKey.FromSeed(11));
         ChainState[] up = DdimSampler.Invert(c.Plan, c.Denoiser, x0).ToArray();
         Assert.Equal(new[] { 0 }.Concat(c.Plan.Timesteps), up.Select(s => s.Step));
-        ChainState[] down = ReverseSampler.Run(c.Plan, c.Denoiser, new DdimSettings(0.0), up[^1].X, NoiseKey.FromSeed(0)).ToArray();
+        ChainState[] down = ReverseSampler.Run(c.Plan, c.Denoiser, new DdimSampler(0.0), up[^1].X, NoiseKey.FromSeed(0)).ToArray();
         double gain = 1.0 / c.Plan.Schedule.SqrtAlphaBar(c.Plan.Count);
         double tolerance = c.Plan.Count * 32 * 1.1e-16 * 10 * gain * gain;
         for (int k = 0; k < up.Length; k++)
@@ -107,7 +107,7 @@ public class DdimSamplerTests
         NoiseSchedule schedule = NoiseSchedule.Linear(1000, 1e-4, 0.02);
         RespacedSchedule plan = RespacedSchedule.Uniform(schedule, 10);
         Denoiser denoiser = new GaussianData(Image.Filled(2, 1, 0.3), 0.25).Denoiser(schedule, PredictionTarget.Epsilon);
-        Image down = ReverseSampler.Run(plan, denoiser, new DdimSettings(0.0), Image.FromPixels(2, 1, [0.0, 1.0]), NoiseKey.FromSeed(0)).Last().X;
+        Image down = ReverseSampler.Run(plan, denoiser, new DdimSampler(0.0), Image.FromPixels(2, 1, [0.0, 1.0]), NoiseKey.FromSeed(0)).Last().X;
         double b = down.Pixels[0], a = down.Pixels[1] - b;
         Image x0 = Image.FromPixels(2, 1, [0.9, -0.05]);
         Image xT = DdimSampler.Invert(plan, denoiser, x0).Last().X;
@@ -137,7 +137,7 @@ public class DdimSamplerTests
         Denoiser denoiser = new GaussianData(Image.Filled(3, 1, 0.1), 0.5).Denoiser(schedule, PredictionTarget.V);
         Image x0 = Image.FromPixels(3, 1, [0.7, -0.2, 0.1]);
         Image xT = DdimSampler.Invert(plan, denoiser, x0).Last().X;
-        Image back = ReverseSampler.Run(plan, denoiser, new DdimSettings(0.0), xT, NoiseKey.FromSeed(0)).Last().X;
+        Image back = ReverseSampler.Run(plan, denoiser, new DdimSampler(0.0), xT, NoiseKey.FromSeed(0)).Last().X;
         Assert.True(back.MaxAbsDifference(x0) <= 1e-12, $"back off by {back.MaxAbsDifference(x0):E2}");
     }
 }

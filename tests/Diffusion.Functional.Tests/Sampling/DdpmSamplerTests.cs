@@ -27,7 +27,7 @@ public class DdpmSamplerTests
             Image xT = ForwardProcess.Sample(schedule, x0, schedule.Steps, key.Child(7));
             ChainState[] oracle = OracleChain.Run(schedule, x0, xT, schedule.Steps, key).ToArray();
             ChainState[] ddpm = ReverseSampler.Run(RespacedSchedule.Full(schedule), OracleDenoiser.Create(schedule, x0, PredictionTarget.X0),
-                new DdpmSettings(DdpmVariance.FixedSmall), xT, key).ToArray();
+                new DdpmSampler(DdpmVariance.FixedSmall), xT, key).ToArray();
             Assert.Equal(oracle, ddpm);
             Assert.Equal(x0, ddpm[^1].X);
         });
@@ -36,7 +36,7 @@ public class DdpmSamplerTests
     public Property Transition_MeanIsThePosteriorMeanAtTheDenoisersX0() => Prop.ForAll(SamplingGenerators.Cases.ToArbitrary(), c =>
     {
         // μ_θ(x_t) = μ̃_i(x̂_0, x_t) on the respaced chain (improved-diffusion's p_mean_variance), whatever the target.
-        ReverseTransition transition = DdpmSampler.Transition(c.Plan, c.Denoiser, new DdpmSettings(), c.Step, c.Xt);
+        ReverseTransition transition = DdpmSampler.Transition(c.Plan, c.Denoiser, new DdpmSampler(), c.Step, c.Xt);
         Image x0 = c.Data.PosteriorMean(c.Plan.Original, c.Xt, c.Step.Timestep);
         PosteriorKernel kernel = Posterior.Kernel(c.Plan.Schedule, c.Step.Index);
         Image expected = kernel.Apply(x0, c.Xt).Mean;
@@ -52,8 +52,8 @@ public class DdpmSamplerTests
     {
         NoiseSchedule chain = c.Plan.Schedule;
         int i = c.Step.Index;
-        ReverseTransition small = DdpmSampler.Transition(c.Plan, c.Denoiser, new DdpmSettings(DdpmVariance.FixedSmall), c.Step, c.Xt);
-        ReverseTransition large = DdpmSampler.Transition(c.Plan, c.Denoiser, new DdpmSettings(DdpmVariance.FixedLarge), c.Step, c.Xt);
+        ReverseTransition small = DdpmSampler.Transition(c.Plan, c.Denoiser, new DdpmSampler(DdpmVariance.FixedSmall), c.Step, c.Xt);
+        ReverseTransition large = DdpmSampler.Transition(c.Plan, c.Denoiser, new DdpmSampler(DdpmVariance.FixedLarge), c.Step, c.Xt);
         double expectedSmall = c.Step.ProducesData ? 0.0 : chain.PosteriorVariance(i);
         double expectedLarge = c.Step.ProducesData ? 0.0 : chain.Beta(i);
         Assert.All(small.Variance.ToArray(), v => Assert.Equal(expectedSmall, v));
@@ -72,11 +72,11 @@ public class DdpmSamplerTests
             int i = c.Step.Index;
             Denoiser learned = Denoiser.CreateWithLearnedVariance(c.Plan.Original, c.Denoiser.Target, (x, t) =>
                 new DenoiserOutput(c.Denoiser.Evaluate(x, t).Prediction, Image.Filled(x.Width, x.Height, v)));
-            Image logVariance = DdpmSampler.Evaluate(c.Plan, learned, new DdpmSettings(DdpmVariance.LearnedRange), c.Step, c.Xt).LogVariance;
+            Image logVariance = DdpmSampler.Evaluate(c.Plan, learned, new DdpmSampler(DdpmVariance.LearnedRange), c.Step, c.Xt).LogVariance;
             double expected = (v + 1) / 2 * Math.Log(chain.Beta(i)) + (1 - v) / 2 * chain.PosteriorLogVarianceClipped(i);
             Assert.All(logVariance.ToArray(), lv => Approx.Absolute(expected, lv, 1e-13 * (1 + Math.Abs(expected)), $"{c}: log σ² at v = {v}"));
 
-            ReverseTransition transition = DdpmSampler.Transition(c.Plan, learned, new DdpmSettings(DdpmVariance.LearnedRange), c.Step, c.Xt);
+            ReverseTransition transition = DdpmSampler.Transition(c.Plan, learned, new DdpmSampler(DdpmVariance.LearnedRange), c.Step, c.Xt);
             Assert.All(transition.Variance.ToArray(), s => Approx.Relative(c.Step.ProducesData ? 0.0 : Math.Exp(expected), s, 1e-13, $"{c}: σ²"));
         });
 
@@ -97,7 +97,7 @@ public class DdpmSamplerTests
     public Property Clipping_KeepsX0InTheDataRange_AndTheMeanUsesTheClippedX0() => Prop.ForAll(SamplingGenerators.Cases.ToArbitrary(), c =>
     {
         // Data of variance up to 1 around μ ∈ [−1, 1] makes x̂_0 leave [−1, 1] often.
-        var settings = new DdpmSettings(DdpmVariance.FixedSmall, new X0Processing.Clip(PixelRange.SignedUnit));
+        var settings = new DdpmSampler(DdpmVariance.FixedSmall, new X0Processing.Clip(PixelRange.SignedUnit));
         ReverseTransition transition = DdpmSampler.Transition(c.Plan, c.Denoiser, settings, c.Step, c.Xt);
         Assert.All(transition.PredictedX0.ToArray(), p => Assert.InRange(p, -1.0, 1.0));
         Image expected = Posterior.Kernel(c.Plan.Schedule, c.Step.Index).Apply(transition.PredictedX0, c.Xt).Mean;
@@ -115,21 +115,21 @@ public class DdpmSamplerTests
         var data = new GaussianData(Image.Filled(3, 3, 0.2), 0.3);
         RespacedSchedule plan = RespacedSchedule.Uniform(schedule, 10);
         var error = Assert.Throws<ArgumentException>(() =>
-            ReverseSampler.RunFromNoise(plan, data.Denoiser(schedule, PredictionTarget.Epsilon), new DdpmSettings(), 3, 3, NoiseKey.FromSeed(1)));
+            ReverseSampler.RunFromNoise(plan, data.Denoiser(schedule, PredictionTarget.Epsilon), new DdpmSampler(), 3, 3, NoiseKey.FromSeed(1)));
         Assert.Equal("denoiser", error.ParamName);
         Assert.Contains("#3851", error.Message);
         Assert.Throws<ArgumentException>(() =>
-            ReverseSampler.RunFromNoise(plan, data.Denoiser(schedule, PredictionTarget.Epsilon), new DdimSettings(), 3, 3, NoiseKey.FromSeed(1)));
+            ReverseSampler.RunFromNoise(plan, data.Denoiser(schedule, PredictionTarget.Epsilon), new DdimSampler(), 3, 3, NoiseKey.FromSeed(1)));
 
         // v- and x_0-prediction sample fine, and the first step starts from x_T = ε exactly.
         foreach (PredictionTarget target in new[] { PredictionTarget.V, PredictionTarget.X0 })
         {
-            Image x0 = ReverseSampler.Generate(plan, data.Denoiser(schedule, target), new DdpmSettings(), 3, 3, NoiseKey.FromSeed(1));
+            Image x0 = ReverseSampler.Generate(plan, data.Denoiser(schedule, target), new DdpmSampler(), 3, 3, NoiseKey.FromSeed(1));
             Assert.All(x0.ToArray(), p => Assert.True(double.IsFinite(p)));
         }
         // With the leading spacing the chain starts below T, where ᾱ > 0, and ε-prediction is fine again.
         RespacedSchedule leading = RespacedSchedule.Uniform(schedule, 10, TimestepSpacing.Leading);
-        Assert.True(double.IsFinite(ReverseSampler.Generate(leading, data.Denoiser(schedule, PredictionTarget.Epsilon), new DdpmSettings(), 3, 3, NoiseKey.FromSeed(1)).Pixels[0]));
+        Assert.True(double.IsFinite(ReverseSampler.Generate(leading, data.Denoiser(schedule, PredictionTarget.Epsilon), new DdpmSampler(), 3, 3, NoiseKey.FromSeed(1)).Pixels[0]));
     }
 
     [Fact]
@@ -140,15 +140,15 @@ public class DdpmSamplerTests
         RespacedSchedule plan = RespacedSchedule.Uniform(schedule, 5);
         Denoiser denoiser = data.Denoiser(schedule, PredictionTarget.Epsilon);
 
-        var other = Assert.Throws<ArgumentException>(() => DdpmSampler.Transition(RespacedSchedule.Uniform(NoiseSchedule.Cosine(50), 5), denoiser, new DdpmSettings(), plan.Step(1), Image.Filled(2, 2, 0)));
+        var other = Assert.Throws<ArgumentException>(() => DdpmSampler.Transition(RespacedSchedule.Uniform(NoiseSchedule.Cosine(50), 5), denoiser, new DdpmSampler(), plan.Step(1), Image.Filled(2, 2, 0)));
         Assert.Contains("was made for linear", other.Message);
-        var learned = Assert.Throws<ArgumentException>(() => DdpmSampler.Transition(plan, denoiser, new DdpmSettings(DdpmVariance.LearnedRange), plan.Step(1), Image.Filled(2, 2, 0)));
+        var learned = Assert.Throws<ArgumentException>(() => DdpmSampler.Transition(plan, denoiser, new DdpmSampler(DdpmVariance.LearnedRange), plan.Step(1), Image.Filled(2, 2, 0)));
         Assert.Equal("settings", learned.ParamName);
-        var foreign = Assert.Throws<ArgumentException>(() => DdpmSampler.Transition(plan, denoiser, new DdpmSettings(), new ReverseStep(1, 3, null), Image.Filled(2, 2, 0)));
+        var foreign = Assert.Throws<ArgumentException>(() => DdpmSampler.Transition(plan, denoiser, new DdpmSampler(), new ReverseStep(1, 3, null), Image.Filled(2, 2, 0)));
         Assert.Equal("step", foreign.ParamName);
-        Assert.Throws<ArgumentOutOfRangeException>(() => new DdpmSettings((DdpmVariance)7));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new DdimSettings(1.5));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new DdimSettings(double.NaN));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DdpmSampler((DdpmVariance)7));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DdimSampler(1.5));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DdimSampler(double.NaN));
     }
 
     [Fact]
@@ -158,7 +158,7 @@ public class DdpmSamplerTests
         var data = new GaussianData(Image.Filled(2, 2, 0.0), 1.0);
         RespacedSchedule plan = RespacedSchedule.Uniform(schedule, 4); // 25, 50, 75, 100
         var requested = new List<int>();
-        IEnumerable<ChainState> chain = ReverseSampler.Run(plan, data.Denoiser(schedule, PredictionTarget.X0), new DdpmSettings(), Image.Filled(2, 2, 0.5), t =>
+        IEnumerable<ChainState> chain = ReverseSampler.Run(plan, data.Denoiser(schedule, PredictionTarget.X0), new DdpmSampler(), Image.Filled(2, 2, 0.5), t =>
         {
             requested.Add(t);
             return Image.Filled(2, 2, 0.1);
@@ -176,9 +176,9 @@ public class DdpmSamplerTests
         RespacedSchedule plan = RespacedSchedule.Uniform(schedule, 6);
         Denoiser denoiser = new GaussianData(Image.Filled(3, 2, 0.1), 0.5).Denoiser(schedule, PredictionTarget.V);
         NoiseKey key = NoiseKey.FromSeed(99);
-        ImageBatch batch = ReverseSampler.GenerateMany(plan, denoiser, new DdimSettings(0.5), 3, 2, 3, key);
+        ImageBatch batch = ReverseSampler.GenerateMany(plan, denoiser, new DdimSampler(0.5), 3, 2, 3, key);
         for (int k = 0; k < 3; k++)
-            Assert.Equal(ReverseSampler.Generate(plan, denoiser, new DdimSettings(0.5), 3, 2, key.Child((ulong)k)), batch[k]);
+            Assert.Equal(ReverseSampler.Generate(plan, denoiser, new DdimSampler(0.5), 3, 2, key.Child((ulong)k)), batch[k]);
         Assert.NotEqual(batch[0], batch[1]);
     }
 
@@ -190,9 +190,9 @@ public class DdpmSamplerTests
         RespacedSchedule plan = RespacedSchedule.Uniform(schedule, 4); // 10, 20, 30, 40
         Denoiser denoiser = new GaussianData(Image.Filled(2, 3, 0.1), 0.5).Denoiser(schedule, PredictionTarget.X0);
         NoiseKey key = NoiseKey.FromSeed(3);
-        ChainState[] fromNoise = ReverseSampler.RunFromNoise(plan, denoiser, new DdpmSettings(), 2, 3, key).ToArray();
+        ChainState[] fromNoise = ReverseSampler.RunFromNoise(plan, denoiser, new DdpmSampler(), 2, 3, key).ToArray();
         Assert.Equal(NoiseImage.StandardNormal(key.Child(0), 2, 3), fromNoise[0].X);
-        ChainState[] explicitNoise = ReverseSampler.Run(plan, denoiser, new DdpmSettings(), fromNoise[0].X,
+        ChainState[] explicitNoise = ReverseSampler.Run(plan, denoiser, new DdpmSampler(), fromNoise[0].X,
             t => NoiseImage.StandardNormal(key.Child((ulong)t), 2, 3)).ToArray();
         Assert.Equal(fromNoise, explicitNoise);
     }

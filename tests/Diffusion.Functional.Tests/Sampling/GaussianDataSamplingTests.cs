@@ -21,12 +21,12 @@ public class GaussianDataSamplingTests
 
     private static readonly NoiseSchedule Ddpm = NoiseSchedule.Linear(1000, 1e-4, 0.02); // Ho et al. 2020's schedule
 
-    private static SamplerSettings Settings(string name) => name switch
+    private static ISampler Settings(string name) => name switch
     {
-        "ddpm-small" => new DdpmSettings(DdpmVariance.FixedSmall),
-        "ddpm-large" => new DdpmSettings(DdpmVariance.FixedLarge),
-        "ddim-0" => new DdimSettings(0.0),
-        "ddim-1" => new DdimSettings(1.0),
+        "ddpm-small" => new DdpmSampler(DdpmVariance.FixedSmall),
+        "ddpm-large" => new DdpmSampler(DdpmVariance.FixedLarge),
+        "ddim-0" => new DdimSampler(0.0),
+        "ddim-1" => new DdimSampler(1.0),
         _ => throw new ArgumentException(name),
     };
 
@@ -58,7 +58,7 @@ public class GaussianDataSamplingTests
     {
         // 100 trailing steps; n = 40 000 samples (standard errors 0.0024 for the mean, 0.0018 for the variance here).
         RespacedSchedule plan = RespacedSchedule.Uniform(Ddpm, 100);
-        SamplerSettings settings = Settings(sampler);
+        ISampler settings = Settings(sampler);
         var law = AffineSamplerLaw.Of(plan, w => DenoiserOfWidth(w, target), settings, 0.0, 1.0);
         var data = new GaussianData(Image.Filled(200, 200, Mu), Sigma2);
         Image x0 = ReverseSampler.Generate(plan, data.Denoiser(Ddpm, target), settings, 200, 200, NoiseKey.FromSeed(2024));
@@ -73,7 +73,7 @@ public class GaussianDataSamplingTests
         // own bias (0.3 % of σ², 0.0001 in the mean; the theory above) is below a tenth of that.
         var data = new GaussianData(Image.Filled(100, 100, Mu), Sigma2);
         Image x0 = ReverseSampler.Generate(RespacedSchedule.Full(Ddpm), data.Denoiser(Ddpm, PredictionTarget.Epsilon),
-            new DdpmSettings(DdpmVariance.FixedLarge), 100, 100, NoiseKey.FromSeed(7));
+            new DdpmSampler(DdpmVariance.FixedLarge), 100, 100, NoiseKey.FromSeed(7));
         SampleMoments.AssertGaussianMoments(x0.ToArray(), Mu, Sigma2, "DDPM fixed-large, T = 1000");
     }
 
@@ -83,8 +83,8 @@ public class GaussianDataSamplingTests
         foreach (int steps in new[] { 1000, 50, 7 })
         {
             RespacedSchedule plan = RespacedSchedule.Uniform(Ddpm, steps);
-            var ddpm = AffineSamplerLaw.Of(plan, w => DenoiserOfWidth(w, PredictionTarget.X0), new DdpmSettings(DdpmVariance.FixedSmall), 0.0, 1.0);
-            var ddim = AffineSamplerLaw.Of(plan, w => DenoiserOfWidth(w, PredictionTarget.X0), new DdimSettings(1.0), 0.0, 1.0);
+            var ddpm = AffineSamplerLaw.Of(plan, w => DenoiserOfWidth(w, PredictionTarget.X0), new DdpmSampler(DdpmVariance.FixedSmall), 0.0, 1.0);
+            var ddim = AffineSamplerLaw.Of(plan, w => DenoiserOfWidth(w, PredictionTarget.X0), new DdimSampler(1.0), 0.0, 1.0);
             Approx.Absolute(ddpm.Mean, ddim.Mean, 1e-12, $"{steps} steps: mean");
             Approx.Relative(ddpm.Variance, ddim.Variance, 1e-10, $"{steps} steps: variance");
         }

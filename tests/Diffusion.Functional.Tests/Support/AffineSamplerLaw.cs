@@ -12,7 +12,7 @@ namespace Diffusion.Functional.Tests.Support;
 /// </summary>
 public static class AffineSamplerLaw
 {
-    public static (double Mean, double Variance) Of(RespacedSchedule plan, Func<int, Denoiser> denoiserForWidth, SamplerSettings settings, double startMean, double startVariance)
+    public static (double Mean, double Variance) Of(RespacedSchedule plan, Func<int, Denoiser> denoiserForWidth, ISampler settings, double startMean, double startVariance)
     {
         int width = plan.Count + 2;
         var start = new double[width];

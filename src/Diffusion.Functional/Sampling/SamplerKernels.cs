@@ -1,0 +1,98 @@
+using System.Numerics;
+using Diffusion.Functional.Batches;
+using Diffusion.Functional.Images;
+using Diffusion.Functional.Noise;
+
+namespace Diffusion.Functional.Sampling;
+
+/// <summary>
+/// The pieces every sampler's loop is built from, written once for float and double: one batched denoiser call with
+/// its checks, and the affine Gaussian step y = c₁·u₁ + c₂·u₂ + σ·z evaluated as fma(σ, z, fma(c₂, u₂, c₁·u₁)).
+/// DDPM's step (u₁ = x̂_0, u₂ = x_t: the posterior of DDPM eq. 7 at x̂_0), DDIM's (u₁ = x̂_0, u₂ = ε̂: Song et al. 2021,
+/// eq. 12) and the oracle chain's (u₁ = x_0) are all this one kernel; for float with keyed noise it is the fused
+/// float32 kernel of the batch API (<see cref="FusedKernels.Posterior"/>), which evaluates the same expression.
+/// </summary>
+internal static class SamplerKernels
+{
+    /// <summary>
+    /// Calls the denoiser once for the whole batch at timestep <paramref name="timestep"/> and checks that every value it
+    /// wrote is finite, naming the step and the value otherwise.
+    /// </summary>
+    public static void Evaluate<T>(IBatchDenoiser<T> denoiser, ImageBatch<T> xt, int timestep, int[] timesteps, T[] prediction, T[] interpolation)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Array.Fill(timesteps, timestep);
+        denoiser.Predict(xt, timesteps, prediction, interpolation);
+        RequireFinite(prediction, xt.ValuesPerImage, timestep, "prediction");
+        if (interpolation.Length > 0) RequireFinite(interpolation, xt.ValuesPerImage, timestep, "variance interpolation");
+    }
+
+    private static void RequireFinite<T>(T[] values, int perImage, int timestep, string what) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int j = 0; j < values.Length; j++)
+        {
+            if (!T.IsFinite(values[j]))
+                throw new InvalidOperationException(
+                    $"The denoiser's {what} at timestep t = {timestep} is {values[j]} (image {j / perImage}, value {j % perImage}); " +
+                    "a denoiser must return finite numbers.");
+        }
+    }
+
+    /// <summary>
+    /// y_j = fma(σ, z_j, fma(c₂, u₂_j, c₁·u₁_j)) for one image, with z the stream of <paramref name="key"/> (or
+    /// <paramref name="noise"/> when given); σ = 0 draws nothing. <paramref name="scratch"/> holds z on the generic path.
+    /// </summary>
+    public static void Affine<T>(
+        T c1, ReadOnlySpan<T> u1, T c2, ReadOnlySpan<T> u2, T sigma, NoiseKey key, StepNoise<T>? noise, int image, int timestep,
+        Span<T> scratch, Span<T> y)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (sigma == T.Zero)
+        {
+            for (int j = 0; j < y.Length; j++) y[j] = T.FusedMultiplyAdd(c2, u2[j], c1 * u1[j]);
+            return;
+        }
+        if (noise is null && typeof(T) == typeof(float))
+        {
+            FusedKernels.Posterior(
+                GaussianNoise.BestPath, key, float.CreateTruncating(c1), float.CreateTruncating(c2), float.CreateTruncating(sigma),
+                System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(u1), System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(u2),
+                System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(y));
+            return;
+        }
+        Span<T> z = scratch[..y.Length];
+        FillNoise(key, noise, image, timestep, z);
+        for (int j = 0; j < y.Length; j++) y[j] = T.FusedMultiplyAdd(sigma, z[j], T.FusedMultiplyAdd(c2, u2[j], c1 * u1[j]));
+    }
+
+    /// <summary>y_j = fma(σ_j, z_j, fma(c₂, u₂_j, c₁·u₁_j)) with a standard deviation per value (learned-range variance).</summary>
+    public static void AffinePerValue<T>(
+        T c1, ReadOnlySpan<T> u1, T c2, ReadOnlySpan<T> u2, ReadOnlySpan<T> sigma, NoiseKey key, StepNoise<T>? noise, int image, int timestep,
+        Span<T> scratch, Span<T> y)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Span<T> z = scratch[..y.Length];
+        FillNoise(key, noise, image, timestep, z);
+        for (int j = 0; j < y.Length; j++) y[j] = T.FusedMultiplyAdd(sigma[j], z[j], T.FusedMultiplyAdd(c2, u2[j], c1 * u1[j]));
+    }
+
+    /// <summary>z for one image and step: the keyed stream (float32 numbers, widened exactly for double) or the caller's noise.</summary>
+    public static void FillNoise<T>(NoiseKey key, StepNoise<T>? noise, int image, int timestep, Span<T> z)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (noise is not null)
+        {
+            noise(image, timestep, z);
+            return;
+        }
+        if (typeof(T) == typeof(float)) GaussianNoise.Fill(key, System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(z));
+        else GaussianNoise.Fill(key, System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(z));
+    }
+
+    /// <summary>Runs <paramref name="range"/>(first, count) over the images, spread over threads when <paramref name="parallel"/> allows.</summary>
+    public static void ForEachRange(int images, ParallelOptions? parallel, Action<int, int> range)
+    {
+        if (parallel is null) range(0, images);
+        else BatchParallel.ForEachRange(images, parallel, range);
+    }
+}

@@ -1,0 +1,88 @@
+using System.Numerics;
+using Diffusion.Functional.Images;
+
+namespace Diffusion.Functional.Sampling;
+
+/// <summary>The per-image work of one step: x_t, the denoiser's output and the buffers of image k.</summary>
+internal delegate void ImageStep<T>(
+    int image, ReadOnlySpan<T> xt, ReadOnlySpan<T> prediction, ReadOnlySpan<T> interpolation,
+    Span<T> x0, Span<T> epsilon, Span<T> scratch, Span<T> next)
+    where T : unmanaged, IFloatingPointIeee754<T>;
+
+/// <summary>
+/// The state of a one-evaluation-per-step sampler's chain over a batch: the current and next states, the denoiser's
+/// output and the estimates, reused from step to step (a step allocates nothing but the observer's copies).
+/// </summary>
+internal sealed class SamplerLoop<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly SamplerRun<T> _run;
+    private readonly int _count, _channels, _height, _width, _perImage;
+    private readonly int[] _timesteps;
+    private readonly T[] _prediction, _interpolation, _x0, _epsilon;
+    private T[] _current, _next;
+
+    public SamplerLoop(SamplerRun<T> run)
+    {
+        _run = run;
+        ImageBatch<T> start = run.Start;
+        (_count, _channels, _height, _width, _perImage) = (start.Count, start.Channels, start.Height, start.Width, start.ValuesPerImage);
+        int length = start.Values.Length;
+        _timesteps = new int[_count];
+        _current = start.Values.ToArray();
+        _next = new T[length];
+        _prediction = new T[length];
+        _interpolation = run.Denoiser.PredictsVariance ? new T[length] : [];
+        _x0 = new T[length];
+        _epsilon = new T[length];
+    }
+
+    /// <summary>x_t of the step about to be taken. Its memory is reused after the step: the denoiser must not keep it.</summary>
+    public ImageBatch<T> Current => ImageBatch<T>.Own(_count, _channels, _height, _width, _current);
+
+    /// <summary>One denoiser call for the whole batch at the step's timestep, checked.</summary>
+    public void Evaluate(ReverseStep step)
+    {
+        _run.Parallel?.CancellationToken.ThrowIfCancellationRequested();
+        SamplerKernels.Evaluate(_run.Denoiser, Current, step.Timestep, _timesteps, _prediction, _interpolation);
+    }
+
+    /// <summary>Runs <paramref name="work"/> for every image (over threads when the run allows), each on its own slices.</summary>
+    public void ForEachImage(ImageStep<T> work)
+    {
+        int perImage = _perImage;
+        bool variance = _interpolation.Length > 0;
+        SamplerKernels.ForEachRange(_count, _run.Parallel, (first, count) =>
+        {
+            var scratch = new T[2 * perImage];
+            for (int k = first; k < first + count; k++)
+            {
+                int offset = k * perImage;
+                work(
+                    k,
+                    _current.AsSpan(offset, perImage),
+                    _prediction.AsSpan(offset, perImage),
+                    variance ? _interpolation.AsSpan(offset, perImage) : ReadOnlySpan<T>.Empty,
+                    _x0.AsSpan(offset, perImage),
+                    _epsilon.AsSpan(offset, perImage),
+                    scratch,
+                    _next.AsSpan(offset, perImage));
+            }
+        });
+    }
+
+    /// <summary>Reports the step to the observer (with copies) and makes the next state current.</summary>
+    public void Advance(ReverseStep step)
+    {
+        if (_run.Observer is { } observer)
+        {
+            observer.OnStep(new SamplerStepReport<T>(
+                step, Copy(_current), Copy(_x0), Copy(_epsilon), Copy(_next)));
+        }
+        (_current, _next) = (_next, _current);
+    }
+
+    /// <summary>The final state x_0, handed over (the loop is done with it).</summary>
+    public ImageBatch<T> Result() => ImageBatch<T>.Own(_count, _channels, _height, _width, _current);
+
+    private ImageBatch<T> Copy(T[] values) => ImageBatch<T>.Own(_count, _channels, _height, _width, (T[])values.Clone());
+}

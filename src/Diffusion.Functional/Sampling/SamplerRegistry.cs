@@ -1,0 +1,46 @@
+namespace Diffusion.Functional.Sampling;
+
+/// <summary>The options a registered sampler may read; each sampler uses those its entry lists and ignores the rest.</summary>
+/// <param name="Eta">DDIM's η ∈ [0, 1] (Song et al. 2021, eq. 16).</param>
+/// <param name="Variance">DDPM's σ_t² choice.</param>
+/// <param name="Processing">What is done to x̂_0 at every step; null for nothing.</param>
+public sealed record SamplerOptions(double Eta = 0.0, DdpmVariance Variance = DdpmVariance.FixedSmall, X0Processing? Processing = null);
+
+/// <summary>One sampler as the CLI, the figures and the docs know it: its name, what it is, and how to build it.</summary>
+/// <param name="Name">The CLI name (k-diffusion's spelling where it has one), lower case.</param>
+/// <param name="Description">One line: what the sampler does.</param>
+/// <param name="Source">The paper and equation or algorithm it implements.</param>
+/// <param name="Order">The order of convergence of its deterministic update in the step size.</param>
+/// <param name="EvaluationsPerStep">Denoiser evaluations per step.</param>
+/// <param name="Stochastic">True when it draws fresh noise at its steps (with the default options).</param>
+/// <param name="Options">The names of the <see cref="SamplerOptions"/> it reads (CLI spelling), e.g. "eta".</param>
+/// <param name="Create">Builds the sampler from the options.</param>
+public sealed record SamplerEntry(
+    string Name, string Description, string Source, int Order, int EvaluationsPerStep, bool Stochastic,
+    IReadOnlyList<string> Options, Func<SamplerOptions, ISampler> Create);
+
+/// <summary>
+/// Every sampler of the library by name, one line each: the one list that <c>diffusion sample</c>, <c>diffusion
+/// samplers</c>, the figures and the docs read. Adding a sampler is its file plus one line here.
+/// </summary>
+public static class SamplerRegistry
+{
+    /// <summary>The registered samplers, in the order the CLI lists them.</summary>
+    public static IReadOnlyList<SamplerEntry> All { get; } =
+    [
+        new("ddpm", "DDPM ancestral sampling: the posterior mean at x̂_0 plus fresh noise of variance β̃_t", "Ho et al. 2020, Algorithm 2 and eq. 7", 1, 1, true, [], o => new DdpmSampler(o.Variance, o.Processing)),
+        new("ddim", "DDIM: x̂_0 and ε̂ recombined at the next noise level; deterministic for η = 0", "Song et al. 2021, eqs. 12 and 16", 1, 1, false, ["eta"], o => new DdimSampler(o.Eta, o.Processing)),
+        new("ddpm-mean", "DDPM's posterior mean without noise: a deterministic test double, not a sampler of the data law", "Ho et al. 2020, eq. 7", 1, 1, false, [], o => new PosteriorMeanSampler(o.Processing)),
+    ];
+
+    /// <summary>The registered names, in order.</summary>
+    public static IReadOnlyList<string> Names { get; } = All.Select(entry => entry.Name).ToArray();
+
+    /// <summary>The entry named <paramref name="name"/> (case-insensitive), or null (the table of docs/sampling.md).</summary>
+    public static SamplerEntry? TryFind(string? name) =>
+        name is null ? null : All.FirstOrDefault(entry => string.Equals(entry.Name, name.Trim(), StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The entry named <paramref name="name"/> (docs/sampling.md); an unknown name throws an <see cref="ArgumentException"/> listing the known ones.</summary>
+    public static SamplerEntry Find(string? name) =>
+        TryFind(name) ?? throw new ArgumentException($"'{name}' is not a sampler; the samplers are: {string.Join(", ", Names)}.", nameof(name));
+}
