@@ -1,0 +1,151 @@
+using System.Collections.Concurrent;
+using System.Numerics;
+using Diffusion.Functional.Images;
+using Diffusion.Functional.Noise;
+using Diffusion.Functional.Numerics;
+using Diffusion.Functional.Parameterisation;
+using Diffusion.Functional.Sampling;
+using Diffusion.Functional.Schedules;
+
+namespace Diffusion.Functional.Denoisers;
+
+/// <summary>
+/// Gaussian data x_0 ~ N(μ, diag(v)) on images of C channels × H × W, each value with its own mean and variance: the
+/// data whose optimal denoiser is known in closed form for any shape. With a = √ᾱ_t, s = √(1 − ᾱ_t), value j of
+/// E[x_0 | x_t] is μ_j + g_j·(x_t,j − a·μ_j) with g_j = a·v_j/(a²·v_j + s²) (conjugate-Gaussian Bayes' rule, prior
+/// N(μ_j, v_j), likelihood q(x_t | x_0) of DDPM eq. 4), and q(x_t) = N(a·μ, diag(a²·v + s²)).
+/// </summary>
+public sealed class DiagonalGaussianData
+{
+    private readonly double[] _mean, _variance;
+
+    /// <summary>Data of the given image shape with mean μ and variance v per value (C·H·W numbers each, in N×C×H×W order).</summary>
+    /// <param name="channels">C ≥ 1.</param>
+    /// <param name="height">H ≥ 1.</param>
+    /// <param name="width">W ≥ 1.</param>
+    /// <param name="mean">μ, finite.</param>
+    /// <param name="variance">v, each finite and ≥ 0.</param>
+    public DiagonalGaussianData(int channels, int height, int width, ReadOnlySpan<double> mean, ReadOnlySpan<double> variance)
+    {
+        int values = ImageBatch<double>.CheckShape(1, channels, height, width);
+        if (mean.Length != values || variance.Length != values)
+            throw new ArgumentException($"mean has {mean.Length} and variance {variance.Length} numbers, but an image of {channels}×{height}×{width} has {values}.", nameof(mean));
+        for (int j = 0; j < values; j++)
+        {
+            Guard.Finite(mean[j], $"mean[{j}]");
+            if (!(variance[j] >= 0.0) || !double.IsFinite(variance[j]))
+                throw new ArgumentOutOfRangeException(nameof(variance), variance[j], $"variance[{j}] = {variance[j]} is not allowed; a variance must be finite and ≥ 0.");
+        }
+        (Channels, Height, Width) = (channels, height, width);
+        _mean = mean.ToArray();
+        _variance = variance.ToArray();
+    }
+
+    /// <summary>C.</summary>
+    public int Channels { get; }
+
+    /// <summary>H.</summary>
+    public int Height { get; }
+
+    /// <summary>W.</summary>
+    public int Width { get; }
+
+    /// <summary>μ, one number per value of an image.</summary>
+    public ReadOnlySpan<double> Mean => _mean;
+
+    /// <summary>v, one number per value of an image.</summary>
+    public ReadOnlySpan<double> Variance => _variance;
+
+    /// <summary>Var[x_t,j] = ᾱ_t·v_j + 1 − ᾱ_t of q(x_t) (DDPM eq. 4 applied to N(μ, diag(v))); t ∈ 0..T.</summary>
+    public double MarginalVariance(NoiseSchedule schedule, int t, int value)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        Guard.TimestepOrZero(t, schedule.Steps);
+        return schedule.AlphaBar(t) * _variance[value] + schedule.OneMinusAlphaBar(t);
+    }
+
+    /// <summary>
+    /// The optimal denoiser for <paramref name="schedule"/> (E[x_0 | x_t] by Bayes' rule for jointly Gaussian variables,
+    /// DDPM eq. 4), predicting <paramref name="target"/>: every prediction is affine in x_t value by value, p_j = k_j·x_j + o_j,
+    /// with (k, o) computed in double once per timestep and rounded once to T.
+    /// </summary>
+    public IBatchDenoiser<T> Denoiser<T>(NoiseSchedule schedule, PredictionTarget target) where T : unmanaged, IFloatingPointIeee754<T> =>
+        new ExactDenoiser<T>(this, schedule ?? throw new ArgumentNullException(nameof(schedule)), PredictionConversions.RequireDefined(target, nameof(target)));
+
+    /// <summary>(k_j, o_j) with prediction_j = k_j·x_t,j + o_j: x̂_0 = μ + g·(x − a·μ), ε̂ = (x − a·x̂_0)/s, v̂ = a·ε̂ − s·x̂_0 (Salimans &amp; Ho 2022).</summary>
+    internal (double Slope, double Offset) Affine(NoiseSchedule schedule, PredictionTarget target, int t, int j)
+    {
+        double a = schedule.SqrtAlphaBar(t), s = schedule.SqrtOneMinusAlphaBar(t), v = _variance[j], mu = _mean[j];
+        double marginal = schedule.AlphaBar(t) * v + schedule.OneMinusAlphaBar(t);
+        double gain = a * v / marginal;
+        // x̂_0 = gain·x + μ·(1 − a·gain), and 1 − a·gain = s²/marginal without cancellation.
+        double x0Slope = gain, x0Offset = mu * schedule.OneMinusAlphaBar(t) / marginal;
+        // ε̂ = (x − a·x̂_0)/s: slope (1 − a·gain)/s = s/marginal, offset −a·x0Offset/s.
+        double epsSlope = s / marginal, epsOffset = -a * x0Offset / s;
+        return target switch
+        {
+            PredictionTarget.X0 => (x0Slope, x0Offset),
+            PredictionTarget.Epsilon => (epsSlope, epsOffset),
+            PredictionTarget.V => (a * epsSlope - s * x0Slope, a * epsOffset - s * x0Offset),
+            _ => throw new ArgumentOutOfRangeException(nameof(target), target, $"target = {target} is not a PredictionTarget (Epsilon, X0 or V)."),
+        };
+    }
+
+    /// <summary><paramref name="count"/> samples x_0 = μ + √v ⊙ z of the data, image k's z from the stream <c>key.Child(k)</c> (docs/conventions.md).</summary>
+    public ImageBatch<T> Sample<T>(int count, NoiseKey key) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int total = ImageBatch<T>.CheckShape(count, Channels, Height, Width);
+        int per = _mean.Length;
+        var values = new T[total];
+        var z = new double[per];
+        for (int k = 0; k < count; k++)
+        {
+            GaussianNoise.Fill(key.Child((ulong)k), z);
+            for (int j = 0; j < per; j++) values[k * per + j] = T.CreateTruncating(_mean[j] + Math.Sqrt(_variance[j]) * z[j]);
+        }
+        return ImageBatch<T>.Own(count, Channels, Height, Width, values);
+    }
+
+    private sealed class ExactDenoiser<T>(DiagonalGaussianData data, NoiseSchedule schedule, PredictionTarget target) : IBatchDenoiser<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private readonly ConcurrentDictionary<int, (T[] Slope, T[] Offset)> _tables = new();
+
+        public NoiseSchedule Schedule => schedule;
+
+        public PredictionTarget Target => target;
+
+        public bool PredictsVariance => false;
+
+        public void Predict(ImageBatch<T> xt, ReadOnlySpan<int> timesteps, Span<T> prediction, Span<T> varianceInterpolation)
+        {
+            ArgumentNullException.ThrowIfNull(xt);
+            if (xt.Channels != data.Channels || xt.Height != data.Height || xt.Width != data.Width)
+                throw new ArgumentException($"x_t holds {xt.ShapeText} images but the data's are {data.Channels}×{data.Height}×{data.Width}.", nameof(xt));
+            int per = xt.ValuesPerImage;
+            ReadOnlySpan<T> x = xt.Values;
+            for (int k = 0; k < xt.Count; k++)
+            {
+                var (slope, offset) = Table(Guard.Timestep(timesteps[k], schedule.Steps, "timesteps"));
+                int start = k * per;
+                for (int j = 0; j < per; j++) prediction[start + j] = T.FusedMultiplyAdd(slope[j], x[start + j], offset[j]);
+            }
+        }
+
+        private (T[] Slope, T[] Offset) Table(int t) => _tables.GetOrAdd(t, step =>
+        {
+            int per = data._mean.Length;
+            var slope = new T[per];
+            var offset = new T[per];
+            for (int j = 0; j < per; j++)
+            {
+                var (k, o) = data.Affine(schedule, target, step, j);
+                slope[j] = T.CreateTruncating(k);
+                offset[j] = T.CreateTruncating(o);
+            }
+            return (slope, offset);
+        });
+
+        public override string ToString() => $"exact {PredictionConversions.Symbol(target)}-denoiser of diagonal Gaussian data for {schedule.Description}";
+    }
+}
