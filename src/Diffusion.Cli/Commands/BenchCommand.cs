@@ -7,6 +7,10 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Diffusion.Cli.Infrastructure;
 using Diffusion.Functional.Batches;
+using Diffusion.Functional.Denoisers;
+using Diffusion.Functional.Images;
+using Diffusion.Functional.Parameterisation;
+using Diffusion.Functional.Sampling;
 using Diffusion.Functional.Noise;
 using Diffusion.Functional.Schedules;
 
@@ -31,6 +35,9 @@ internal static class BenchCommand
     /// <summary>The step the chain stops at.</summary>
     public const int ChainStop = 50;
 
+    /// <summary>D samples on DDPM's 1000 steps respaced to 50.</summary>
+    public const int SamplerSteps = 50;
+
     private const double MinSeconds = 0.01, MaxSeconds = 8.0;
 
     /// <summary>Timed rounds per kernel; the median is reported, so a burst of other work on the machine is ignored.</summary>
@@ -40,19 +47,23 @@ internal static class BenchCommand
     /// <param name="ForwardImagesPerSecond">A: images noised per second by q(x_t | x_0) with a random t each.</param>
     /// <param name="ChainPixelStepsPerSecond">B: pixel-steps per second of the oracle posterior chain.</param>
     /// <param name="NoiseSamplesPerSecond">C: N(0, 1) float32 samples per second.</param>
+    /// <param name="SamplerPixelStepsPerSecond">D: pixel-steps per second of batched float32 DDPM sampling with an exact denoiser.</param>
+    /// <param name="SamplerStepMicrosecondsOneImage">D for a batch of one 28×28 image: microseconds per step (the fixed cost of a step).</param>
     /// <param name="Threads">The number of threads the kernels were allowed.</param>
     /// <param name="NoisePath">The instruction set of the generator: Vector512, Vector256 or Scalar.</param>
     public sealed record Result(
         [property: JsonPropertyName("forward_images_per_s")] double ForwardImagesPerSecond,
         [property: JsonPropertyName("chain_pixel_steps_per_s")] double ChainPixelStepsPerSecond,
         [property: JsonPropertyName("noise_samples_per_s")] double NoiseSamplesPerSecond,
+        [property: JsonPropertyName("sampler_pixel_steps_per_s")] double SamplerPixelStepsPerSecond,
+        [property: JsonPropertyName("sampler_step_us_one_image")] double SamplerStepMicrosecondsOneImage,
         [property: JsonPropertyName("threads")] int Threads,
         [property: JsonPropertyName("noise_path")] string NoisePath);
 
     /// <summary>Builds the command.</summary>
     public static Command Create(CliConsole console)
     {
-        var json = new Option<bool>("--json") { Description = "Print one JSON object (forward_images_per_s, chain_pixel_steps_per_s, noise_samples_per_s, threads, noise_path) instead of a table." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object (forward_images_per_s, chain_pixel_steps_per_s, noise_samples_per_s, sampler_pixel_steps_per_s, sampler_step_us_one_image, threads, noise_path) instead of a table." };
         var threads = new Option<int>("--threads")
         {
             Description = "Threads the kernels may use, ≥ 1; default: one per core. Use 1 to compare with single-threaded figures.",
@@ -65,7 +76,7 @@ internal static class BenchCommand
         };
 
         var command = new Command("bench",
-            $"Measure the batch kernels on this machine: A forward noising ({Images} images of 28×28, a random t each), B the oracle posterior chain ({ChainStart - ChainStop} steps), C N(0, 1) noise. Prints images/s, pixel-steps/s and samples/s.")
+            $"Measure the batch kernels on this machine: A forward noising ({Images} images of 28×28, a random t each), B the oracle posterior chain ({ChainStart - ChainStop} steps), C N(0, 1) noise, D the batched DDPM sampler with an exact denoiser. Prints images/s, pixel-steps/s and samples/s.")
         {
             json, threads, seconds,
         };
@@ -104,7 +115,18 @@ internal static class BenchCommand
             schedule, x0, xt, Pixels, ChainStart, ChainStop, NoiseKey.FromSeed(++seed), destination, parallel));
         double noise = Throughput((double)Images * Pixels, seconds, () => NoiseBatch.Fill(
             NoiseKey.FromSeed(++seed), Pixels, destination, parallel));
-        return new Result(Math.Round(forward), Math.Round(chain), Math.Round(noise), threads, NoisePathName());
+        // D: DDPM (fixed-small) on 50 of the 1000 steps, with the exact x_0-denoiser of Gaussian data N(x0, diag(v)).
+        var mean = x0.AsSpan(0, Pixels).ToArray().Select(v => (double)v).ToArray();
+        var variance = Enumerable.Range(0, Pixels).Select(j => 0.05 + 0.1 * (j % 7)).ToArray();
+        IBatchDenoiser<float> denoiser = new DiagonalGaussianData(1, 28, 28, mean, variance).Denoiser<float>(schedule, PredictionTarget.X0);
+        RespacedSchedule plan = RespacedSchedule.Uniform(schedule, SamplerSteps);
+        var start = ImageBatch<float>.FromValues(Images, 1, 28, 28, xt);
+        ImageBatch<float> one = start.Slice(0, 1);
+        var sampler = new DdpmSampler();
+        double sampling = Throughput((double)Images * Pixels * SamplerSteps, seconds, () => sampler.Run(
+            new SamplerRun<float>(plan, denoiser, start, ReverseSampler.ImageKeys(NoiseKey.FromSeed(++seed), Images)) { Parallel = threads == 1 ? null : parallel }));
+        double stepsOfOne = Throughput(SamplerSteps, seconds, () => sampler.Run(new SamplerRun<float>(plan, denoiser, one, [NoiseKey.FromSeed(++seed)])));
+        return new Result(Math.Round(forward), Math.Round(chain), Math.Round(noise), Math.Round(sampling), Math.Round(1e6 / stepsOfOne, 2), threads, NoisePathName());
     }
 
     /// <summary>
@@ -154,6 +176,8 @@ internal static class BenchCommand
             Row("A  forward noising q(x_t | x_0), a random t per image", r.ForwardImagesPerSecond, "images/s"),
             Row($"B  oracle posterior chain, {ChainStart - ChainStop} steps (t = {ChainStart} → {ChainStop})", r.ChainPixelStepsPerSecond, "pixel-steps/s"),
             Row("C  N(0, 1) noise, one stream per image", r.NoiseSamplesPerSecond, "samples/s"),
+            Row($"D  DDPM sampler, exact Gaussian denoiser, {SamplerSteps} steps", r.SamplerPixelStepsPerSecond, "pixel-steps/s"),
+            $"  {"   one image: microseconds per step",-58}{r.SamplerStepMicrosecondsOneImage.ToString("F2", CultureInfo.InvariantCulture),10} µs",
             "PyTorch 1.13 / TorchSharp 0.107 on one thread of a 2-core AMD EPYC (Zen 4), as measured for issue 5:",
             "     0.38 M images/s, 0.30 G pixel-steps/s, 0.33 G samples/s. See docs/performance.md.",
             "");

@@ -109,7 +109,8 @@ public sealed class DiagonalGaussianData
     private sealed class ExactDenoiser<T>(DiagonalGaussianData data, NoiseSchedule schedule, PredictionTarget target) : IBatchDenoiser<T>
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        private readonly ConcurrentDictionary<int, (T[] Slope, T[] Offset)> _tables = new();
+        // One table per timestep, made on first use; a race makes the same table twice, never a torn one (a reference write).
+        private readonly AffineTable?[] _tables = new AffineTable?[schedule.Steps + 1];
 
         public NoiseSchedule Schedule => schedule;
 
@@ -123,29 +124,55 @@ public sealed class DiagonalGaussianData
             if (xt.Channels != data.Channels || xt.Height != data.Height || xt.Width != data.Width)
                 throw new ArgumentException($"x_t holds {xt.ShapeText} images but the data's are {data.Channels}×{data.Height}×{data.Width}.", nameof(xt));
             int per = xt.ValuesPerImage;
-            ReadOnlySpan<T> x = xt.Values;
             for (int k = 0; k < xt.Count; k++)
             {
-                var (slope, offset) = Table(Guard.Timestep(timesteps[k], schedule.Steps, "timesteps"));
-                int start = k * per;
-                for (int j = 0; j < per; j++) prediction[start + j] = T.FusedMultiplyAdd(slope[j], x[start + j], offset[j]);
+                AffineTable table = Table(Guard.Timestep(timesteps[k], schedule.Steps, "timesteps"));
+                MultiplyAdd(table.Slope, xt.ImageValues(k), table.Offset, prediction.Slice(k * per, per));
             }
         }
 
-        private (T[] Slope, T[] Offset) Table(int t) => _tables.GetOrAdd(t, step =>
+        private AffineTable Table(int t) => _tables[t] ??= Build(t);
+
+        private AffineTable Build(int t)
         {
             int per = data._mean.Length;
             var slope = new T[per];
             var offset = new T[per];
             for (int j = 0; j < per; j++)
             {
-                var (k, o) = data.Affine(schedule, target, step, j);
+                var (k, o) = data.Affine(schedule, target, t, j);
                 slope[j] = T.CreateTruncating(k);
                 offset[j] = T.CreateTruncating(o);
             }
-            return (slope, offset);
-        });
+            return new AffineTable(slope, offset);
+        }
+
+        /// <summary>y_j = fma(k_j, x_j, o_j): vector fma where the hardware has it, the same correctly rounded result per element.</summary>
+        private static void MultiplyAdd(ReadOnlySpan<T> k, ReadOnlySpan<T> x, ReadOnlySpan<T> o, Span<T> y)
+        {
+            int j = 0;
+            if (Vector.IsHardwareAccelerated && typeof(T) == typeof(float))
+            {
+                ReadOnlySpan<float> kf = Cast<float>(k), xf = Cast<float>(x), of = Cast<float>(o);
+                Span<float> yf = System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(y);
+                for (; j <= y.Length - Vector<float>.Count; j += Vector<float>.Count)
+                    Vector.FusedMultiplyAdd(new Vector<float>(kf[j..]), new Vector<float>(xf[j..]), new Vector<float>(of[j..])).CopyTo(yf[j..]);
+            }
+            else if (Vector.IsHardwareAccelerated && typeof(T) == typeof(double))
+            {
+                ReadOnlySpan<double> kd = Cast<double>(k), xd = Cast<double>(x), od = Cast<double>(o);
+                Span<double> yd = System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(y);
+                for (; j <= y.Length - Vector<double>.Count; j += Vector<double>.Count)
+                    Vector.FusedMultiplyAdd(new Vector<double>(kd[j..]), new Vector<double>(xd[j..]), new Vector<double>(od[j..])).CopyTo(yd[j..]);
+            }
+            for (; j < y.Length; j++) y[j] = T.FusedMultiplyAdd(k[j], x[j], o[j]);
+        }
+
+        private static ReadOnlySpan<TOut> Cast<TOut>(ReadOnlySpan<T> values) where TOut : struct =>
+            System.Runtime.InteropServices.MemoryMarshal.Cast<T, TOut>(values);
 
         public override string ToString() => $"exact {PredictionConversions.Symbol(target)}-denoiser of diagonal Gaussian data for {schedule.Description}";
+
+        private sealed record AffineTable(T[] Slope, T[] Offset);
     }
 }

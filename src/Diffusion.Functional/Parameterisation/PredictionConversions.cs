@@ -122,6 +122,45 @@ public static class PredictionConversions
         _ => throw new ArgumentOutOfRangeException(nameof(target), target, $"target = {target} is not a PredictionTarget (Epsilon, X0 or V)."),
     };
 
+    /// <summary>
+    /// the scalar conversion over spans, with the pair of targets chosen once and the same IEEE operations per
+    /// element in vector and scalar form (so every element has the scalar formula's bits). <paramref name="destination"/>
+    /// may not overlap the inputs unless it is one of them exactly.
+    /// </summary>
+    internal static void ConvertUnchecked<T>(PredictionTarget from, PredictionTarget to, ReadOnlySpan<T> p, ReadOnlySpan<T> x, T a, T s, Span<T> destination)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        int n = destination.Length, j = 0;
+        if (from == to)
+        {
+            p.CopyTo(destination);
+            return;
+        }
+        if (System.Numerics.Vector.IsHardwareAccelerated && System.Numerics.Vector<T>.IsSupported)
+        {
+            var va = new System.Numerics.Vector<T>(a);
+            var vs = new System.Numerics.Vector<T>(s);
+            int width = System.Numerics.Vector<T>.Count;
+            for (; j <= n - width; j += width)
+            {
+                var vp = new System.Numerics.Vector<T>(p[j..]);
+                var vx = new System.Numerics.Vector<T>(x[j..]);
+                System.Numerics.Vector<T> result = (from, to) switch
+                {
+                    (PredictionTarget.Epsilon, PredictionTarget.X0) => (vx - vs * vp) / va,
+                    (PredictionTarget.Epsilon, PredictionTarget.V) => (vp - vs * vx) / va,
+                    (PredictionTarget.X0, PredictionTarget.Epsilon) => (vx - va * vp) / vs,
+                    (PredictionTarget.X0, PredictionTarget.V) => (va * vx - vp) / vs,
+                    (PredictionTarget.V, PredictionTarget.X0) => va * vx - vs * vp,
+                    (PredictionTarget.V, PredictionTarget.Epsilon) => vs * vx + va * vp,
+                    _ => throw new ArgumentOutOfRangeException(nameof(from), (from, to), $"({from} → {to}) is not a pair of PredictionTargets."),
+                };
+                result.CopyTo(destination[j..]);
+            }
+        }
+        for (; j < n; j++) destination[j] = ConvertUnchecked(from, to, p[j], x[j], a, s);
+    }
+
     /// <summary>The conversion of one value, in T's arithmetic (the one formula for the double and float paths).</summary>
     internal static T ConvertUnchecked<T>(PredictionTarget from, PredictionTarget to, T p, T x, T a, T s)
         where T : System.Numerics.IFloatingPointIeee754<T> => (from, to) switch

@@ -43,6 +43,7 @@ public sealed record DdpmSampler(DdpmVariance Variance = DdpmVariance.FixedSmall
         RequireCompatible(run.Denoiser);
         var loop = new SamplerLoop<T>(run);
         NoiseSchedule chain = run.Plan.Schedule;
+        bool observed = run.Observer is not null; // DDPM's step needs x̂_0 alone; ε̂ only for the observer
         foreach (ReverseStep step in run.Plan.Steps())
         {
             loop.Evaluate(step);
@@ -53,16 +54,16 @@ public sealed record DdpmSampler(DdpmVariance Variance = DdpmVariance.FixedSmall
             NoiseLevel level = NoiseLevel.At(chain, i);
             loop.ForEachImage((k, xt, prediction, interpolation, x0, epsilon, scratch, next) =>
             {
-                ModelEstimate.Of(run.Denoiser.Target, level, Processing, xt, prediction, x0, epsilon);
+                ReadOnlySpan<T> estimate = ModelEstimate.Of(run.Denoiser.Target, level, Processing, xt, prediction, x0, epsilon, needEpsilon: observed);
                 if (Variance == DdpmVariance.LearnedRange && !step.ProducesData)
                 {
                     Span<T> deviation = scratch[xt.Length..];
                     LearnedStandardDeviation(chain, i, interpolation, deviation);
-                    SamplerKernels.AffinePerValue(c1, x0, c2, xt, deviation, run.StepKey(k, step.Timestep), run.Noise, k, step.Timestep, scratch, next);
+                    SamplerKernels.AffinePerValue(c1, estimate, c2, xt, deviation, run.StepKey(k, step.Timestep), run.Noise, k, step.Timestep, scratch, next);
                 }
                 else
                 {
-                    SamplerKernels.Affine(c1, x0, c2, xt, sigma, run.StepKey(k, step.Timestep), run.Noise, k, step.Timestep, scratch, next);
+                    SamplerKernels.Affine(c1, estimate, c2, xt, sigma, run.StepKey(k, step.Timestep), run.Noise, k, step.Timestep, scratch, next);
                 }
             });
             loop.Advance(step);

@@ -13,23 +13,25 @@ namespace Diffusion.Functional.Sampling;
 /// </summary>
 internal static class ModelEstimate
 {
-    /// <summary>x̂_0 and ε̂ of one image from its prediction (the samplers' per-image work).</summary>
-    public static void Of<T>(
+    /// <summary>
+    /// x̂_0 and ε̂ of one image from its prediction (the samplers' per-image work); returns the x̂_0 to use. With
+    /// <paramref name="needEpsilon"/> false (a sampler that uses x̂_0 alone and has no observer) ε̂ is left unwritten, and
+    /// an unprocessed x_0-prediction is returned as it is, without a copy into <paramref name="x0"/>.
+    /// </summary>
+    public static ReadOnlySpan<T> Of<T>(
         PredictionTarget target, NoiseLevel level, X0Processing processing,
-        ReadOnlySpan<T> xt, ReadOnlySpan<T> prediction, Span<T> x0, Span<T> epsilon)
+        ReadOnlySpan<T> xt, ReadOnlySpan<T> prediction, Span<T> x0, Span<T> epsilon, bool needEpsilon = true)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        bool unprocessed = processing is X0Processing.None;
+        if (!needEpsilon && unprocessed && target == PredictionTarget.X0) return prediction;
         T a = T.CreateTruncating(level.SqrtAlphaBar), s = T.CreateTruncating(level.SqrtOneMinusAlphaBar);
-        for (int j = 0; j < xt.Length; j++) x0[j] = PredictionConversions.ConvertUnchecked(target, PredictionTarget.X0, prediction[j], xt[j], a, s);
-        bool changed = processing.ApplyTo<T>(x0, x0);
-        if (!changed)
-        {
-            for (int j = 0; j < xt.Length; j++) epsilon[j] = PredictionConversions.ConvertUnchecked(target, PredictionTarget.Epsilon, prediction[j], xt[j], a, s);
-        }
-        else
-        {
-            for (int j = 0; j < xt.Length; j++) epsilon[j] = PredictionConversions.ConvertUnchecked(PredictionTarget.X0, PredictionTarget.Epsilon, x0[j], xt[j], a, s);
-        }
+        PredictionConversions.ConvertUnchecked(target, PredictionTarget.X0, prediction, xt, a, s, x0);
+        bool changed = !unprocessed && processing.ApplyTo<T>(x0, x0);
+        if (!needEpsilon) return x0;
+        if (changed) PredictionConversions.ConvertUnchecked<T>(PredictionTarget.X0, PredictionTarget.Epsilon, x0, xt, a, s, epsilon);
+        else PredictionConversions.ConvertUnchecked(target, PredictionTarget.Epsilon, prediction, xt, a, s, epsilon);
+        return x0;
     }
 
     /// <summary>The same for one double <see cref="Image"/> (the single-step API and the likelihood).</summary>

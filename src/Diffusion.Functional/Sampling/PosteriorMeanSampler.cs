@@ -36,8 +36,8 @@ public sealed record PosteriorMeanSampler(X0Processing? Processing = null) : ISa
             NoiseLevel level = NoiseLevel.At(chain, step.Index);
             loop.ForEachImage((k, xt, prediction, _, x0, epsilon, scratch, next) =>
             {
-                ModelEstimate.Of(run.Denoiser.Target, level, Processing, xt, prediction, x0, epsilon);
-                SamplerKernels.Affine(c1, x0, c2, xt, T.Zero, default, null, k, step.Timestep, scratch, next);
+                ReadOnlySpan<T> estimate = ModelEstimate.Of(run.Denoiser.Target, level, Processing, xt, prediction, x0, epsilon, needEpsilon: run.Observer is not null);
+                SamplerKernels.Affine(c1, estimate, c2, xt, T.Zero, default, null, k, step.Timestep, scratch, next);
             });
             loop.Advance(step);
         }

@@ -14,26 +14,35 @@ namespace Diffusion.Functional.Sampling;
 /// </summary>
 internal static class SamplerKernels
 {
-    /// <summary>
-    /// Calls the denoiser once for the whole batch at timestep <paramref name="timestep"/> and checks that every value it
-    /// wrote is finite, naming the step and the value otherwise.
-    /// </summary>
+    /// <summary>Calls the denoiser once for the whole batch at timestep <paramref name="timestep"/>.</summary>
     public static void Evaluate<T>(IBatchDenoiser<T> denoiser, ImageBatch<T> xt, int timestep, int[] timesteps, T[] prediction, T[] interpolation)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Array.Fill(timesteps, timestep);
         denoiser.Predict(xt, timesteps, prediction, interpolation);
-        RequireFinite(prediction, xt.ValuesPerImage, timestep, "prediction");
-        if (interpolation.Length > 0) RequireFinite(interpolation, xt.ValuesPerImage, timestep, "variance interpolation");
     }
 
-    private static void RequireFinite<T>(T[] values, int perImage, int timestep, string what) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>
+    /// Checks that every value the denoiser wrote for image <paramref name="image"/> is finite, naming the step, the image
+    /// and the value otherwise (done per image just before its step uses them, while they are in cache).
+    /// </summary>
+    public static void RequireFinite<T>(ReadOnlySpan<T> values, int image, int timestep, string what) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int j = 0; j < values.Length; j++)
+        // v − v is 0 for a finite v and NaN for NaN and ±∞: one vector comparison per block, the slow loop only to name the culprit.
+        int j = 0, width = Vector<T>.Count;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; j <= values.Length - width; j += width)
+            {
+                var v = new Vector<T>(values[j..]);
+                if (!Vector.EqualsAll(v - v, Vector<T>.Zero)) break;
+            }
+        }
+        for (; j < values.Length; j++)
         {
             if (!T.IsFinite(values[j]))
                 throw new InvalidOperationException(
-                    $"The denoiser's {what} at timestep t = {timestep} is {values[j]} (image {j / perImage}, value {j % perImage}); " +
+                    $"The denoiser's {what} at timestep t = {timestep} is {values[j]} (image {image}, value {j}); " +
                     "a denoiser must return finite numbers.");
         }
     }

@@ -20,6 +20,7 @@ internal sealed class SamplerLoop<T> where T : unmanaged, IFloatingPointIeee754<
     private readonly int[] _timesteps;
     private readonly T[] _prediction, _interpolation, _x0, _epsilon;
     private T[] _current, _next;
+    private int _timestep;
 
     public SamplerLoop(SamplerRun<T> run)
     {
@@ -44,6 +45,7 @@ internal sealed class SamplerLoop<T> where T : unmanaged, IFloatingPointIeee754<
     {
         _run.Parallel?.CancellationToken.ThrowIfCancellationRequested();
         SamplerKernels.Evaluate(_run.Denoiser, Current, step.Timestep, _timesteps, _prediction, _interpolation);
+        _timestep = step.Timestep;
     }
 
     /// <summary>Runs <paramref name="work"/> for every image (over threads when the run allows), each on its own slices.</summary>
@@ -57,6 +59,8 @@ internal sealed class SamplerLoop<T> where T : unmanaged, IFloatingPointIeee754<
             for (int k = first; k < first + count; k++)
             {
                 int offset = k * perImage;
+                SamplerKernels.RequireFinite<T>(_prediction.AsSpan(offset, perImage), k, _timestep, "prediction");
+                if (variance) SamplerKernels.RequireFinite<T>(_interpolation.AsSpan(offset, perImage), k, _timestep, "variance interpolation");
                 work(
                     k,
                     _current.AsSpan(offset, perImage),
