@@ -35,6 +35,16 @@ public static class NpyFile
         return Encode(batch.Pixels, [batch.Count, batch.Height, batch.Width], type);
     }
 
+    /// <summary>A batch as an array of shape (N, C, H, W), NCHW as PyTorch and the batched samplers hold it.</summary>
+    /// <param name="batch">Any batch, float or double (float values are written exactly).</param>
+    /// <param name="type">The element type.</param>
+    public static byte[] Encode<T>(ImageBatch<T> batch, NpyElementType type = NpyElementType.Float32)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        return Encode(batch.ToDoubleArray(), [batch.Count, batch.Channels, batch.Height, batch.Width], type);
+    }
+
     /// <summary>Any array of doubles in C order with the given shape.</summary>
     /// <param name="values">Exactly the product of <paramref name="shape"/> values.</param>
     /// <param name="shape">One or more sizes, each ≥ 0.</param>

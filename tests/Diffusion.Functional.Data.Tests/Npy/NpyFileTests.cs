@@ -75,6 +75,17 @@ public class NpyFileTests
         });
 
     [Fact]
+    public void Encode_ABatch_IsAnNchwArray_WithItsValuesInOrder()
+    {
+        double[] values = Enumerable.Range(0, 2 * 3 * 4 * 5).Select(i => i / 8.0 - 3).ToArray();
+        var batch = Diffusion.Functional.Images.ImageBatch<float>.FromDoubles(2, 3, 4, 5, values);
+        Parsed parsed = Parse(NpyFile.Encode(batch));
+        Assert.Equal([2, 3, 4, 5], parsed.Shape);
+        Assert.Equal("<f4", parsed.Descr);
+        Assert.Equal(values, parsed.Values);
+    }
+
+    [Fact]
     public void Header_ForA28By28Float32Image_IsNumPysDict_PaddedTo64Bytes()
     {
         byte[] file = NpyFile.Encode(Image.Filled(28, 28, 0.5));
