@@ -34,6 +34,7 @@ internal static class DiffusionCli
         yield return DigitCommand.Create(console);
         yield return SampleCommand.Create(console);
         yield return BenchCommand.Create(console);
+        yield return ExploreCommand.Create(console);
     }
 
     private static IEnumerable<string> CommandPath(ParseResult parsed)
