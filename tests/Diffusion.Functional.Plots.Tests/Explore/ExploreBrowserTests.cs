@@ -13,9 +13,9 @@ namespace Diffusion.Functional.Plots.Tests.Explore;
 /// (/usr/bin/chromium) with the npm package playwright-core pinned in tests/browser/package-lock.json. It moves the
 /// slider by keyboard and by value, and compares what the page shows with what this side exports: ᾱ_t, √ᾱ_t, √(1 − ᾱ_t)
 /// and the SNR with <c>diffusion schedule --format csv</c>, x_0's pixels with the MNIST bytes, the image at t = 0 and the
-/// oracle chain's last frame with x_0; it also takes screenshots at 1280 × 800 and 390 px. Node, Chromium and the npm
-/// package are not .NET packages: <c>.ci/run</c> installs them, and with <c>CI</c> set (as CI runs) a missing one fails
-/// the test; elsewhere the test says that it did not run.
+/// oracle chain's last frame with x_0; it also takes screenshots at 1280 × 800 and 390 px into tests/browser/screenshots.
+/// Node, Chromium and the npm package are not .NET packages: <c>.ci/run</c> installs them, and with <c>CI</c> set (as CI
+/// runs) or <c>DIFFUSION_TEST_REQUIRE_BROWSER=1</c> a missing one fails the test; elsewhere the test says that it did not run.
 /// </summary>
 public sealed class ExploreBrowserTests(ITestOutputHelper output) : IDisposable
 {
@@ -57,7 +57,8 @@ public sealed class ExploreBrowserTests(ITestOutputHelper output) : IDisposable
         string expectations = Path.Combine(_folder, "expectations.json");
         File.WriteAllText(expectations, JsonSerializer.Serialize(new { page = Path.Combine(page, ExplorePage.FileName), schedules, digits }));
 
-        string screenshots = Path.Combine(Path.GetTempPath(), "diffusion-explore-screenshots");
+        // Inside the repository (git-ignored), for a person to look at; docs/screenshots holds copies of two of them.
+        string screenshots = Path.Combine(browserTests, "screenshots");
         var (code, stdout, stderr) = RunProcess("node", [Path.Combine(browserTests, "explore.test.mjs"), expectations, screenshots], browserTests, TimeSpan.FromMinutes(3));
         output.WriteLine(stdout);
         output.WriteLine($"Screenshots: {screenshots}");
