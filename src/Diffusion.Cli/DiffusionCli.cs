@@ -35,6 +35,7 @@ internal static class DiffusionCli
         yield return SampleCommand.Create(console);
         yield return SamplersCommand.Create(console);
         yield return BenchCommand.Create(console);
+        yield return ExploreCommand.Create(console);
     }
 
     private static IEnumerable<string> CommandPath(ParseResult parsed)

@@ -77,7 +77,8 @@ public class PackageTests(PackagingWorkspace workspace)
         NuGetPackage plots = Package("Diffusion.Functional.Plots");
         Assert.Equal([$"Diffusion.Functional {Version}", $"ScottPlot {Repository.PinnedVersion("ScottPlot")}"], plots.Dependencies);
         plots.File("lib/net10.0/Diffusion.Functional.Plots.xml");
-        Assert.Equal(["DejaVuSans.ttf"], plots.EmbeddedResources("lib/net10.0/Diffusion.Functional.Plots.dll"));
+        // The font, and the explorer page's HTML template (ExplorePage fills in its data).
+        Assert.Equal(["DejaVuSans.ttf", "Diffusion.Functional.Plots.Explore.explore.html"], plots.EmbeddedResources("lib/net10.0/Diffusion.Functional.Plots.dll"));
         Assert.Equal(
             File.ReadAllBytes(Repository.PathOf("src", "Diffusion.Functional.Plots", "Fonts", "DejaVu-LICENSE.txt")),
             plots.File("licenses/DejaVu-LICENSE.txt"));

@@ -19,7 +19,7 @@ internal static class PlotsCommand
         var mnist = DigitSource.MnistOption();
         var seed = DigitSource.SeedOption();
         var command = new Command("plots",
-            "Write every documentation figure as a PNG, drawn from real MNIST digits with the seed notebook's schedule "
+            "Write every documentation figure as a PNG, and the explorer page explore.html, drawn from real MNIST digits with the seed notebook's schedule "
             + "(linear, T = 200, β 1e-4 → 0.02). The same seed gives the same images on every machine.")
         {
             output, mnist, seed,
@@ -40,6 +40,8 @@ internal static class PlotsCommand
                 AtomicFile.WriteAllBytes(path, png);
                 console.Output.WriteLine($"[{++index}/{FigureCatalogue.All.Count}] {path} ({png.Length / 1024} KiB, {clock.ElapsedMilliseconds} ms): {figure.Caption}");
             }
+            // The explorer page is the main job's one figure that is not a PNG (diffusion explore writes it alone).
+            ExploreCommand.Write(console, data, seedValue, folder);
             return ExitCodes.Ok;
         }));
         return command;

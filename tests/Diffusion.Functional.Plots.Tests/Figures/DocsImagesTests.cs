@@ -1,16 +1,18 @@
 using Diffusion.Cli;
+using Diffusion.Functional.Plots.Explore;
 using Diffusion.Functional.Plots.Tests.Support;
 
 namespace Diffusion.Functional.Plots.Tests.Figures;
 
 /// <summary>
 /// docs/images is exactly what the README's main command writes: the test runs <c>diffusion plots</c> in-process into
-/// a temporary folder and compares every PNG, decoded, with the committed one (and the set of files with the catalogue).
+/// a temporary folder and compares every PNG, decoded, with the committed one (and the set of files with the catalogue),
+/// and the explorer page byte for byte.
 /// </summary>
 public class DocsImagesTests
 {
     [Fact]
-    public void DocsImages_AreWhatDiffusionPlotsWritesWithTheDefaultSeed()
+    public void DocsImages_AreWhatDiffusionPlotsWritesWithTheDefaultSeed_TheExplorerPageToo()
     {
         string folder = Directory.CreateTempSubdirectory("diffusion-plots-").FullName;
         try
@@ -30,6 +32,12 @@ public class DocsImagesTests
                     $"docs/images/{figure.FileName} is not what 'diffusion plots' writes: {comparison.Describe()}. Run the README's main command.");
             }
             Assert.Contains($"[{FigureCatalogue.All.Count}/{FigureCatalogue.All.Count}]", output.ToString());
+
+            // The explorer page, the one figure that is not a PNG: byte for byte, and nothing else beside the PNGs.
+            string[] others = Directory.GetFiles(docs).Where(f => !f.EndsWith(".png", StringComparison.Ordinal)).Select(Path.GetFileName).OfType<string>().ToArray();
+            Assert.Equal([ExplorePage.FileName], others);
+            Assert.True(File.ReadAllBytes(Path.Combine(docs, ExplorePage.FileName)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(folder, ExplorePage.FileName))),
+                $"docs/images/{ExplorePage.FileName} is not what 'diffusion plots' writes. Run the README's main command.");
         }
         finally
         {
