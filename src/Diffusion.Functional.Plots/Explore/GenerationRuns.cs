@@ -19,31 +19,39 @@ internal static class GenerationRuns
     public static IReadOnlyList<int> StepCounts { get; } = [10, 20, 50];
 
     /// <summary>
-    /// For each sampler and step count, the states of <see cref="ReverseSampler.RunFromNoise"/> with
-    /// <paramref name="key"/> (so every run starts at the same x_T) and, at each t ≥ 1, the x̂_0 of the step from x_t
-    /// (<see cref="ReverseTransition.PredictedX0"/>).
+    /// For each sampler and step count, the chain of <see cref="ReverseSampler.Generate{T}(ISampler, RespacedSchedule, IBatchDenoiser{T}, IReadOnlyList{NoiseKey}, int, int, int, ParallelOptions?, ISamplerObserver{T}?)"/>
+    /// with the one key <paramref name="key"/> (so every run starts at the same x_T) and, at each t ≥ 1, the x̂_0 the step
+    /// from x_t used, as the sampler reported it (the denoiser is never run again for the picture).
     /// </summary>
     public static IReadOnlyList<GenerationRun> Compute(NoiseSchedule schedule, ImageBatch training, NoiseKey key)
     {
         var data = new EmpiricalData(training);
         Denoiser denoiser = data.Denoiser(schedule, PredictionTarget.X0);
-        (string Name, SamplerSettings Settings)[] samplers =
+        (string Name, ISampler Sampler)[] samplers =
         [
-            ("DDPM (σ² = β̃)", new DdpmSettings(DdpmVariance.FixedSmall)),
-            ("DDIM (η = 0)", new DdimSettings(0.0)),
+            ("DDPM (σ² = β̃)", new DdpmSampler(DdpmVariance.FixedSmall)),
+            ("DDIM (η = 0)", new DdimSampler(0.0)),
         ];
         var runs = new List<GenerationRun>();
-        foreach (var (name, settings) in samplers)
+        foreach (var (name, sampler) in samplers)
         {
             foreach (int count in StepCounts)
             {
                 RespacedSchedule plan = RespacedSchedule.Uniform(schedule, count);
-                ChainState[] states = ReverseSampler.RunFromNoise(plan, denoiser, settings, training.Width, training.Height, key).ToArray();
-                GenerationFrame[] frames = states.Select(state => new GenerationFrame(state.Step, state.X,
-                    state.Step == 0 ? null : ReverseSampler.Transition(plan, denoiser, settings, plan.StepAt(state.Step), state.X).PredictedX0)).ToArray();
-                runs.Add(new GenerationRun(name, count, frames, data.NearestIndex(states[^1].X)));
+                var steps = new Steps();
+                ImageBatch<double> x0 = ReverseSampler.Generate<double>(sampler, plan, denoiser, [key], 1, training.Height, training.Width, observer: steps);
+                var frames = steps.Reports.Select(r => new GenerationFrame(r.Step.Timestep, r.Xt.ToImage(0), r.PredictedX0.ToImage(0))).ToList();
+                frames.Add(new GenerationFrame(0, x0.ToImage(0), null));
+                runs.Add(new GenerationRun(name, count, frames.ToArray(), data.NearestIndex(frames[^1].Xt)));
             }
         }
         return runs;
+    }
+
+    private sealed class Steps : ISamplerObserver<double>
+    {
+        public List<SamplerStepReport<double>> Reports { get; } = [];
+
+        public void OnStep(SamplerStepReport<double> report) => Reports.Add(report);
     }
 }

@@ -1,3 +1,4 @@
+using Diffusion.Functional.Schedules;
 using System.Diagnostics;
 using System.Text.Json;
 using Diffusion.Cli;
@@ -45,7 +46,7 @@ public sealed class ExploreBrowserTests(ITestOutputHelper output) : IDisposable
 
         string page = Path.Combine(_folder, "site");
         RunCli("explore", "--out", page);
-        var schedules = new[] { FigureData.SeedSchedule.Steps, FigureData.DdpmSchedule.Steps }.Select(steps =>
+        var schedules = new[] { CanonicalSchedules.Seed.Steps, CanonicalSchedules.Ddpm.Steps }.Select(steps =>
         {
             string csv = Path.Combine(_folder, $"schedule-{steps}.csv");
             File.WriteAllText(csv, RunCli("schedule", "--format", "csv", "--steps", steps.ToString(System.Globalization.CultureInfo.InvariantCulture)));

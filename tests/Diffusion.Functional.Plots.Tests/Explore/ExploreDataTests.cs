@@ -96,7 +96,7 @@ public class ExploreDataTests
     public void Views_AreTheSeedsScheduleAndDdpms_WithThreeDigits_TheSeedsFirst()
     {
         ExploreModel model = Model.Value;
-        Assert.Equal([FigureData.SeedSchedule, FigureData.DdpmSchedule], model.Views.Select(v => v.Schedule));
+        Assert.Equal([CanonicalSchedules.Seed, CanonicalSchedules.Ddpm], model.Views.Select(v => v.Schedule));
         Assert.Equal(3, model.Digits.Count);
         Assert.Equal(FigureInputs.FromShippedSample.Digit, model.Digits[0].X0);
         Assert.Equal(model.Digits.Count, model.Digits.Select(d => d.X0).Distinct().Count());
@@ -107,7 +107,7 @@ public class ExploreDataTests
     public void GenerationRuns_StartAtTheSameNoise_RunAllTheirSteps_AndEndAtX0()
     {
         GenerationView generation = Model.Value.Generation;
-        Assert.Equal(FigureData.DdpmSchedule, generation.Schedule);
+        Assert.Equal(CanonicalSchedules.Ddpm, generation.Schedule);
         Assert.Equal(2 * GenerationRuns.StepCounts.Count, generation.Runs.Count);
         Image start = generation.Runs[0].Frames[0].Xt;
         foreach (GenerationRun run in generation.Runs)

@@ -1,3 +1,4 @@
+using Diffusion.Functional.Schedules;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -49,7 +50,7 @@ public partial class ExplorePageTests
     public void ThePrintedNumbers_AreTheSchedulesValues_AtEachSliderStep()
     {
         JsonElement data = DataOf(DefaultPage.Value);
-        foreach (var (json, schedule) in data.GetProperty("views").EnumerateArray().Zip([FigureData.SeedSchedule, FigureData.DdpmSchedule]))
+        foreach (var (json, schedule) in data.GetProperty("views").EnumerateArray().Zip([CanonicalSchedules.Seed, CanonicalSchedules.Ddpm]))
         {
             int[] steps = json.GetProperty("t").EnumerateArray().Select(e => e.GetInt32()).ToArray();
             Assert.Equal(ExploreData.SliderSteps(schedule.Steps), steps);
