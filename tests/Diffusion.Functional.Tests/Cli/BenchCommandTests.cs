@@ -16,7 +16,7 @@ public class BenchCommandTests
         Assert.Equal("", result.Error);
         using JsonDocument json = JsonDocument.Parse(result.Output);
         JsonElement root = json.RootElement;
-        foreach (string key in new[] { "forward_images_per_s", "chain_pixel_steps_per_s", "noise_samples_per_s" })
+        foreach (string key in new[] { "forward_images_per_s", "chain_pixel_steps_per_s", "noise_samples_per_s", "sampler_pixel_steps_per_s", "sampler_step_us_one_image" })
         {
             Assert.Equal(JsonValueKind.Number, root.GetProperty(key).ValueKind);
             Assert.True(root.GetProperty(key).GetDouble() > 0, $"{key} = {root.GetProperty(key)}");
