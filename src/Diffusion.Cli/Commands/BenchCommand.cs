@@ -74,15 +74,15 @@ internal static class BenchCommand
             int threadCount = parsed.GetValue(threads);
             if (threadCount < 1)
                 throw new UsageException($"--threads {threadCount} is not allowed; give at least 1 thread.");
+            double duration = parsed.GetValue(seconds);
+            if (!(duration >= MinSeconds && duration <= MaxSeconds))
+                throw new UsageException($"--seconds {duration.ToString(CultureInfo.InvariantCulture)} is outside [{MinSeconds}, {MaxSeconds}].");
             if (threadCount > Environment.ProcessorCount)
             {
                 // More threads than cores cannot run at once; the kernels clamp to the cores, and the result says so.
                 console.Error.WriteLine($"note: --threads {threadCount} is more than this machine's {Environment.ProcessorCount} cores; measuring with {Environment.ProcessorCount}.");
                 threadCount = Environment.ProcessorCount;
             }
-            double duration = parsed.GetValue(seconds);
-            if (!(duration >= MinSeconds && duration <= MaxSeconds))
-                throw new UsageException($"--seconds {duration.ToString(CultureInfo.InvariantCulture)} is outside [{MinSeconds}, {MaxSeconds}].");
 
             Result result = Measure(threadCount, duration);
             console.Output.Write(parsed.GetValue(json) ? ToJson(result) : ToText(result));
