@@ -68,12 +68,12 @@ internal static class BenchCommand
         {
             Description = "Threads the kernels may use, ≥ 1; default: one per core. Use 1 to compare with single-threaded figures.",
             DefaultValueFactory = _ => Environment.ProcessorCount,
-        };
+        }.AsWholeNumber($"≥ 1 (above this machine's {Environment.ProcessorCount} cores it is clamped to them)");
         var seconds = new Option<double>("--seconds")
         {
             Description = $"Measuring time per kernel in seconds, in [{MinSeconds}, {MaxSeconds}] (plus half as much warm-up); default 2, about 10 s in all. Short times measure before the JIT has optimised the kernels.",
             DefaultValueFactory = _ => 2.0,
-        };
+        }.AsRealNumber($"[{MinSeconds}, {MaxSeconds}]");
 
         var command = new Command("bench",
             $"Measure the batch kernels on this machine: A forward noising ({Images} images of 28×28, a random t each), B the oracle posterior chain ({ChainStart - ChainStop} steps), C N(0, 1) noise, D the batched DDPM sampler with an exact denoiser. Prints images/s, pixel-steps/s and samples/s.")
@@ -88,6 +88,12 @@ internal static class BenchCommand
             double duration = parsed.GetValue(seconds);
             if (!(duration >= MinSeconds && duration <= MaxSeconds))
                 throw new UsageException($"--seconds {duration.ToString(CultureInfo.InvariantCulture)} is outside [{MinSeconds}, {MaxSeconds}].");
+            if (threadCount > Environment.ProcessorCount)
+            {
+                // More threads than cores cannot run at once; the kernels clamp to the cores, and the result says so.
+                console.Error.WriteLine($"note: --threads {threadCount} is more than this machine's {Environment.ProcessorCount} cores; measuring with {Environment.ProcessorCount}.");
+                threadCount = Environment.ProcessorCount;
+            }
 
             Result result = Measure(threadCount, duration);
             console.Output.Write(parsed.GetValue(json) ? ToJson(result) : ToText(result));

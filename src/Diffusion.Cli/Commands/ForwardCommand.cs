@@ -16,7 +16,7 @@ internal static class ForwardCommand
     public static Command Create(CliConsole console)
     {
         var digit = DigitSource.DigitOption();
-        var step = new Option<int>("--t") { Description = "The step t of x_t, 1..200 (1-based as in DDPM: --t 100 is x_100).", Required = true };
+        var step = new Option<int>("--t") { Description = "The step t of x_t, 1..200 (1-based as in DDPM: --t 100 is x_100).", Required = true }.AsWholeNumber("1..200");
         var seed = DigitSource.SeedOption();
         var output = new Option<string>("--out") { Description = "The file: .png for a picture, .npy for the float32 array (28, 28).", Required = true };
         var mnist = DigitSource.MnistOption();

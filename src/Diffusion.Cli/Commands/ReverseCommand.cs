@@ -20,12 +20,12 @@ internal static class ReverseCommand
     public static Command Create(CliConsole console)
     {
         var digit = DigitSource.DigitOption();
-        var from = new Option<int>("--from") { Description = "The start step t of the chain, 1..200; x_t is drawn from q(x_t | x_0).", Required = true };
+        var from = new Option<int>("--from") { Description = "The start step t of the chain, 1..200; x_t is drawn from q(x_t | x_0).", Required = true }.AsWholeNumber("1..200");
         var to = new Option<int>("--to")
         {
             Description = "The last step of the chain, 0 ≤ to < from. Default 0: the chain ends at x_0 exactly (the seed's loop stopped at 1).",
             DefaultValueFactory = _ => 0,
-        };
+        }.AsWholeNumber("0..from − 1");
         var seed = DigitSource.SeedOption();
         var output = new Option<string>("--out") { Description = "The file for the last state x_to: .png for a picture, .npy for the float32 array (28, 28).", Required = true };
         var frames = new Option<string?>("--frames")
@@ -50,6 +50,19 @@ internal static class ReverseCommand
                 throw new UsageException($"--from {start} is outside 1..{schedule.Steps}: steps are 1-based as in DDPM.");
             if (end < 0 || end >= start)
                 throw new UsageException($"--to {end} is outside 0..{start - 1}: the chain runs down from --from {start}.");
+            string? folder = parsed.GetValue(frames);
+            // Refused before any work: an empty or file --frames, an --out that is a folder, or outputs that overwrite each other.
+            var outputs = new List<(string, string)> { (path, "--out") };
+            if (folder is not null)
+            {
+                if (string.IsNullOrWhiteSpace(folder))
+                    throw new UsageException("--frames is empty; give the folder for the frames (e.g. --frames frames).");
+                if (File.Exists(folder))
+                    throw new UsageException($"--frames {folder} is a file, not a folder.");
+                outputs.AddRange(Enumerable.Range(end, start - end + 1).Select(t => (Path.Combine(folder, FrameName(t)), "--frames")));
+                outputs.Add((Path.Combine(folder, "chain.npy"), "--frames"));
+            }
+            AtomicFileSet.RequireDistinctFiles(outputs);
             MnistDigits digits = DigitSource.Load(parsed.GetValue(mnist));
             int index = parsed.GetValue(digit);
             Image x0 = DigitSource.Digit(digits, index);
@@ -58,17 +71,19 @@ internal static class ReverseCommand
             Image xStart = ForwardProcess.Sample(schedule, x0, start, root.Child(0));
             ChainState[] states = OracleChain.Run(schedule, x0, xStart, start, root.Child(1)).TakeWhile(s => s.Step >= end).ToArray();
 
-            string? folder = parsed.GetValue(frames);
+            // All or nothing: the frames, chain.npy and --out are staged and renamed into place only when all are written.
+            using var files = new AtomicFileSet();
             if (folder is not null)
             {
                 foreach (ChainState state in states)
-                    AtomicFile.WriteAllBytes(Path.Combine(folder, $"x_{state.Step:D3}.png"),
+                    files.Add(Path.Combine(folder, FrameName(state.Step)),
                         ImagePicture.RenderPng(state.X, $"{Title(state.Step)}, digit {index}, seed {seedValue}"));
-                AtomicFile.WriteAllBytes(Path.Combine(folder, "chain.npy"), NpyFile.Encode(states.Select(s => s.X).ToArray()));
-                console.Output.WriteLine($"wrote {states.Length} frames x_{start} … x_{end} and chain.npy to {folder}");
+                files.Add(Path.Combine(folder, "chain.npy"), NpyFile.Encode(states.Select(s => s.X).ToArray()));
             }
             ChainState last = states[^1];
-            ImageOutput.Write(path, last.X, $"{Title(last.Step)} after {start - end} oracle steps from x{ForwardCommand.Subscript(start)}");
+            files.Add(path, ImageOutput.Encode(path, last.X, $"{Title(last.Step)} after {start - end} oracle steps from x{ForwardCommand.Subscript(start)}"));
+            files.Commit();
+            if (folder is not null) console.Output.WriteLine($"wrote {states.Length} frames x_{start} … x_{end} and chain.npy to {folder}");
             console.Output.WriteLine($"wrote {path}: x_{last.Step} of the oracle chain from x_{start}, digit {index} (class {digits.Label(index)}), seed {seedValue}");
             return ExitCodes.Ok;
         }));
@@ -76,4 +91,6 @@ internal static class ReverseCommand
     }
 
     private static string Title(int step) => $"x{ForwardCommand.Subscript(step)}";
+
+    private static string FrameName(int step) => $"x_{step:D3}.png";
 }

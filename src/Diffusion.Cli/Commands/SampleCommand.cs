@@ -20,6 +20,21 @@ namespace Diffusion.Cli.Commands;
 /// </summary>
 internal static class SampleCommand
 {
+    /// <summary>
+    /// The most digits one run generates: 10,000 (a 31 MB .npy). Each costs N steps × M training digits × H·W pixels
+    /// (10 steps of the 1,000-digit sample take about 0.1 s a digit, of a 60,000-digit MNIST about 6 s).
+    /// </summary>
+    public const int MaxCount = 10_000;
+
+    /// <summary>The most digits a .png grid shows: 256, a 16 × 16 grid of 2400 × 2900 pixels; more is an .npy's job.</summary>
+    public const int MaxGridCount = 256;
+
+    /// <summary>
+    /// The largest training set, in pixels: 2²⁸ (2 GiB as the doubles the empirical denoiser computes with; about
+    /// 342,000 digits of 28 × 28). MNIST's 60,000 digits take 376 MB.
+    /// </summary>
+    public const long MaxTrainingPixels = 1L << 28;
+
     /// <summary>Builds the command.</summary>
     public static Command Create(CliConsole console)
     {
@@ -35,13 +50,17 @@ internal static class SampleCommand
                 + "(round(i·T/N), i = 1..N; diffusers' \"trailing\"). The last step outputs x̂_0 at the smallest kept step, round(1000/N): from N = 10 "
                 + "on the samples are single training digits; with fewer steps some are blends of several, and N = 1 gives nearly the mean of all digits.",
             Required = true,
-        };
+        }.AsWholeNumber($"1..{schedule.Steps}");
         var eta = new Option<double>("--eta")
         {
             Description = "η of DDIM, 0..1: σ_t = η·√β̃_t (Song et al. 2021, eq. 16). 0 (the default) is deterministic; 1 has DDPM's variance. Only with a sampler that reads it (ddim).",
             DefaultValueFactory = _ => 0.0,
-        };
-        var count = new Option<int>("--count") { Description = "K, how many digits (≥ 1); sample k uses the key FromSeed(seed).Child(k).", DefaultValueFactory = _ => 1 };
+        }.AsRealNumber("[0, 1]");
+        var count = new Option<int>("--count")
+        {
+            Description = $"K, how many digits, 1..{MaxCount} (at most {MaxGridCount} in a .png grid); sample k uses the key FromSeed(seed).Child(k).",
+            DefaultValueFactory = _ => 1,
+        }.AsWholeNumber($"1..{MaxCount}");
         var seed = DigitSource.SeedOption();
         var mnist = DigitSource.MnistOption();
         var output = new Option<string>("--out")
@@ -73,9 +92,18 @@ internal static class SampleCommand
                 throw new UsageException($"--eta {etaValue.ToString(CultureInfo.InvariantCulture)} is outside [0, 1]: η = 0 is deterministic DDIM and η = 1 has DDPM's variance.");
             if (k < 1)
                 throw new UsageException($"--count {k} is less than 1: give how many digits to generate.");
+            if (k > MaxCount)
+                throw new UsageException($"--count {k} is more than {MaxCount}: each digit runs the whole chain against every training digit; run several seeds for more.");
+            if (kind == ImageFileKind.Png && k > MaxGridCount)
+                throw new UsageException($"--count {k} is more than a .png grid shows ({MaxGridCount}); write an .npy for more digits.");
+            AtomicFileSet.RequireDistinctFiles([(path, "--out")]);
 
             MnistDigits digits = DigitSource.Load(parsed.GetValue(mnist));
-            var training = new EmpiricalData(ImageBatch.FromImages(Enumerable.Range(0, digits.Count).Select(i => digits.Image(i)).ToArray()));
+            long trainingPixels = (long)digits.Count * digits.Width * digits.Height;
+            if (trainingPixels > MaxTrainingPixels)
+                throw new UsageException($"--mnist {parsed.GetValue(mnist)}: {digits.Count} digits of {digits.Width}×{digits.Height} are {trainingPixels} pixels, "
+                    + $"more than the empirical denoiser takes ({MaxTrainingPixels}, {MaxTrainingPixels * sizeof(double) >> 30} GiB as doubles).");
+            var training = new EmpiricalData(DigitSource.TrainingSet(digits));
             ISampler settings = entry.Create(new SamplerOptions(Eta: etaValue));
             ulong seedValue = parsed.GetValue(seed);
             Denoiser denoiser = training.Denoiser(schedule, PredictionTarget.X0);

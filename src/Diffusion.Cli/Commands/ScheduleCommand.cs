@@ -23,11 +23,11 @@ internal static class ScheduleCommand
             Description = "The schedule: linear (DDPM), cosine (improved DDPM), scaled-linear (Stable Diffusion) or sigmoid (diffusers).",
             DefaultValueFactory = _ => "linear",
         }.AcceptOnlyFromAmong(Kinds);
-        var steps = new Option<int>("--steps") { Description = "T, the number of diffusion steps (≥ 1).", DefaultValueFactory = _ => 200 };
-        var betaStart = new Option<double>("--beta-start") { Description = "β_1 for linear, scaled-linear and sigmoid, in (0, 1).", DefaultValueFactory = _ => 1e-4 };
-        var betaEnd = new Option<double>("--beta-end") { Description = "β_T for linear, scaled-linear and sigmoid, in [β_1, 1).", DefaultValueFactory = _ => 0.02 };
-        var offset = new Option<double>("--cosine-offset") { Description = "s of the cosine schedule, in [0, 1].", DefaultValueFactory = _ => 0.008 };
-        var maxBeta = new Option<double>("--max-beta") { Description = "The clip on β of the cosine schedule, in (0, 1).", DefaultValueFactory = _ => 0.999 };
+        var steps = new Option<int>("--steps") { Description = $"T, the number of diffusion steps, 1..{NoiseSchedule.MaxSteps}.", DefaultValueFactory = _ => 200 }.AsWholeNumber($"1..{NoiseSchedule.MaxSteps}");
+        var betaStart = new Option<double>("--beta-start") { Description = "β_1 for linear, scaled-linear and sigmoid, in (0, 1).", DefaultValueFactory = _ => 1e-4 }.AsRealNumber("(0, 1)");
+        var betaEnd = new Option<double>("--beta-end") { Description = "β_T for linear, scaled-linear and sigmoid, in [β_1, 1).", DefaultValueFactory = _ => 0.02 }.AsRealNumber("[β_1, 1)");
+        var offset = new Option<double>("--cosine-offset") { Description = "s of the cosine schedule, in [0, 1].", DefaultValueFactory = _ => 0.008 }.AsRealNumber("[0, 1]");
+        var maxBeta = new Option<double>("--max-beta") { Description = "The clip on β of the cosine schedule, in (0, 1).", DefaultValueFactory = _ => 0.999 }.AsRealNumber("(0, 1)");
         var format = new Option<string>("--format")
         {
             Description = "csv: every column at 17 significant digits, for other programs; table: aligned, for reading.",
@@ -57,7 +57,9 @@ internal static class ScheduleCommand
                 "cosine" => NoiseSchedule.Cosine(t, parsed.GetValue(offset), parsed.GetValue(maxBeta)),
                 _ => throw new UsageException($"--kind {kindName} is not one of {string.Join(", ", Kinds)}."),
             };
-            console.Output.Write(parsed.GetValue(format) == "csv" ? ToCsv(schedule) : ToTable(schedule));
+            // Streamed row by row: a schedule of a million steps never becomes one string.
+            if (parsed.GetValue(format) == "csv") WriteCsv(schedule, console.Output);
+            else WriteTable(schedule, console.Output);
             return ExitCodes.Ok;
         }));
         return command;
@@ -66,29 +68,48 @@ internal static class ScheduleCommand
     /// <summary>The schedule as CSV: <see cref="CsvHeader"/>, then one row per t, numbers round-trip exact (G17, invariant culture).</summary>
     public static string ToCsv(NoiseSchedule schedule)
     {
-        var csv = new StringBuilder(CsvHeader).Append('\n');
+        var csv = new StringWriter(CultureInfo.InvariantCulture) { NewLine = "\n" };
+        WriteCsv(schedule, csv);
+        return csv.ToString();
+    }
+
+    /// <summary>Writes <see cref="ToCsv"/>'s text row by row, holding one row at a time.</summary>
+    public static void WriteCsv(NoiseSchedule schedule, TextWriter output)
+    {
+        var line = new StringBuilder();
+        output.Write(CsvHeader + "\n");
         foreach (ScheduleRow r in schedule.Rows())
         {
-            csv.Append(r.Step.ToString(CultureInfo.InvariantCulture));
-            foreach (double value in Values(r)) csv.Append(',').Append(value.ToString("G17", CultureInfo.InvariantCulture));
-            csv.Append('\n');
+            line.Clear().Append(r.Step.ToString(CultureInfo.InvariantCulture));
+            foreach (double value in Values(r)) line.Append(',').Append(value.ToString("G17", CultureInfo.InvariantCulture));
+            output.Write(line.Append('\n'));
         }
-        return csv.ToString();
     }
 
     /// <summary>The schedule as an aligned table with 6 significant digits, headed by its description.</summary>
     public static string ToTable(NoiseSchedule schedule)
     {
-        string[] header = ["t", "β", "α", "ᾱ", "√ᾱ", "√(1−ᾱ)", "β̃", "log β̃ (clipped)", "c_x0", "c_xt", "SNR", "log SNR"];
-        var rows = schedule.Rows()
-            .Select(r => new[] { r.Step.ToString(CultureInfo.InvariantCulture) }
-                .Concat(Values(r).Select(v => v.ToString("G6", CultureInfo.InvariantCulture))).ToArray())
-            .ToList();
-        int[] widths = header.Select((h, i) => Math.Max(h.Length, rows.Count == 0 ? 0 : rows.Max(r => r[i].Length))).ToArray();
-        var table = new StringBuilder($"# {schedule.Description}\n");
-        table.AppendJoin("  ", header.Select((h, i) => h.PadLeft(widths[i]))).Append('\n');
-        foreach (string[] row in rows) table.AppendJoin("  ", row.Select((v, i) => v.PadLeft(widths[i]))).Append('\n');
+        var table = new StringWriter(CultureInfo.InvariantCulture) { NewLine = "\n" };
+        WriteTable(schedule, table);
         return table.ToString();
+    }
+
+    /// <summary>Writes <see cref="ToTable"/>'s text: one pass over the rows for the column widths, one to write them.</summary>
+    public static void WriteTable(NoiseSchedule schedule, TextWriter output)
+    {
+        string[] header = ["t", "β", "α", "ᾱ", "√ᾱ", "√(1−ᾱ)", "β̃", "log β̃ (clipped)", "c_x0", "c_xt", "SNR", "log SNR"];
+        static string[] Cells(ScheduleRow r) => new[] { r.Step.ToString(CultureInfo.InvariantCulture) }
+            .Concat(Values(r).Select(v => v.ToString("G6", CultureInfo.InvariantCulture))).ToArray();
+        int[] widths = header.Select(h => h.Length).ToArray();
+        foreach (ScheduleRow r in schedule.Rows())
+        {
+            string[] cells = Cells(r);
+            for (int i = 0; i < widths.Length; i++) widths[i] = Math.Max(widths[i], cells[i].Length);
+        }
+        output.Write($"# {schedule.Description}\n");
+        output.Write(string.Join("  ", header.Select((h, i) => h.PadLeft(widths[i]))) + "\n");
+        foreach (ScheduleRow r in schedule.Rows())
+            output.Write(string.Join("  ", Cells(r).Select((v, i) => v.PadLeft(widths[i]))) + "\n");
     }
 
     private static double[] Values(ScheduleRow r) =>

@@ -17,28 +17,43 @@ internal static class DigitSource
     };
 
     /// <summary>The <c>--digit</c> option: an index into the digits.</summary>
-    public static Option<int> DigitOption() => new("--digit")
+    public static Option<int> DigitOption() => new Option<int>("--digit")
     {
         Description = "Which digit: its index in the set (0-based, as dataset[N] in torchvision). In the shipped sample, "
             + "digit N has class N mod 10 and digit 5 is MNIST's training image 0, the seed notebook's 5.",
         Required = true,
-    };
+    }.AsWholeNumber("0..N − 1 for a set of N digits (0..999 for the shipped sample)");
 
     /// <summary>The <c>--seed</c> option: the root of every noise key the command uses.</summary>
-    public static Option<ulong> SeedOption() => new("--seed")
+    public static Option<ulong> SeedOption() => new Option<ulong>("--seed")
     {
         Description = $"The noise seed (a 64-bit unsigned integer); the same seed gives the same images, bit for bit. Default: {FigureCatalogue.DefaultSeed}.",
         DefaultValueFactory = _ => FigureCatalogue.DefaultSeed,
-    };
+    }.AsUnsignedNumber();
 
     /// <summary>The shipped sample, or the MNIST set in <paramref name="directory"/>.</summary>
     public static MnistDigits Load(string? directory)
     {
         if (directory is null) return MnistSample.Load();
+        if (string.IsNullOrWhiteSpace(directory))
+            throw new UsageException("--mnist is empty; give the folder that holds MNIST's IDX files.");
+        if (File.Exists(directory))
+            throw new UsageException($"--mnist {directory} is a file, not a folder; give the folder that holds MNIST's IDX files.");
         if (!Directory.Exists(directory))
             throw new UsageException($"--mnist {directory}: no such folder.");
         return MnistFiles.LoadDirectory(directory);
     }
+
+    /// <summary>
+    /// Every digit as x_0 in [−1, 1] (the values of <see cref="MnistDigits.Image"/>, bit for bit), written straight into
+    /// one batch: 8 bytes a pixel once, not an image per digit and then a copy (849 MB for MNIST before, 376 MB now).
+    /// </summary>
+    public static ImageBatch TrainingSet(MnistDigits digits) =>
+        ImageBatch.Create(digits.Count, digits.Width, digits.Height, (pixels, i) =>
+        {
+            ReadOnlySpan<byte> bytes = digits.PixelBytes(i);
+            for (int p = 0; p < pixels.Length; p++) pixels[p] = PixelRange.SignedUnit.FromByte(bytes[p]);
+        });
 
     /// <summary>Digit <paramref name="index"/> as x_0 in [−1, 1]; a bad index is a usage error naming the range.</summary>
     public static Image Digit(MnistDigits digits, int index)

@@ -27,14 +27,16 @@ internal static class ImageOutput
         };
 
     /// <summary>Writes <paramref name="image"/> to <paramref name="path"/>: a picture titled <paramref name="title"/>, or its values.</summary>
-    public static void Write(string path, Image image, string title)
+    public static void Write(string path, Image image, string title) => AtomicFile.WriteAllBytes(path, Encode(path, image, title));
+
+    /// <summary>The bytes of <paramref name="path"/>'s kind for <paramref name="image"/>: a picture titled <paramref name="title"/>, or its values.</summary>
+    public static byte[] Encode(string path, Image image, string title)
     {
-        byte[] bytes = KindOf(path) switch
+        return KindOf(path) switch
         {
             ImageFileKind.Png => ImagePicture.RenderPng(image, title),
             ImageFileKind.Npy => NpyFile.Encode(image),
             var kind => throw new ArgumentOutOfRangeException(nameof(path), kind, $"{kind} is not an ImageFileKind."),
         };
-        AtomicFile.WriteAllBytes(path, bytes);
     }
 }

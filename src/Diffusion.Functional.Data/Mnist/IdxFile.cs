@@ -28,6 +28,19 @@ public static class IdxFile
     /// </summary>
     public const long MaxGzipExpansion = 1032;
 
+    /// <summary>
+    /// The most data bytes (pixels or labels, after the header) one file may hold: 2³⁰ = 1 GiB, about 1.37 million
+    /// 28×28 images (MNIST's training set is 47 MB, EMNIST's largest split 638 MB). A header that claims more is refused
+    /// before anything is allocated, however small the file (a gzip can claim 1032× its size and honour it).
+    /// </summary>
+    public const long MaxDataBytes = 1L << 30;
+
+    /// <summary>
+    /// The first buffer for the data: 64 KiB, or the header's claim if smaller. It doubles (up to the claim) only as
+    /// bytes actually arrive, so a file that claims much and holds little costs little.
+    /// </summary>
+    private const int FirstChunk = 1 << 16;
+
     private const byte UnsignedByteType = 0x08;
 
     // RFC 1952: a 10-byte header, at least one byte of deflate data and an 8-byte trailer (CRC-32, ISIZE).
@@ -93,11 +106,8 @@ public static class IdxFile
         return bytes;
     }
 
-    private static FileStream OpenRead(string path)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
-    }
+    // Only regular files, opened without blocking (a FIFO would wait forever for a writer).
+    private static FileStream OpenRead(string path) => RegularFile.OpenRead(path);
 
     private static (uint[] Sizes, byte[] Data) Read(Stream stream, string name, int dimensions, string kind)
     {
@@ -112,12 +122,15 @@ public static class IdxFile
         bool gzip = signatureLength == 2 && signature[0] == 0x1F && signature[1] == 0x8B;
         if (!gzip) return ReadIdx(stream, name, dimensions, kind, length, gzip: false);
 
-        // .NET's GZipStream accepts a stream cut off before its 8-byte trailer, so the trailer is checked here.
+        // RFC 1952: the header is parsed here and the deflate data inflated raw, so that the CRC-32 and the length of
+        // the trailer are checked here too, with our message (zlib's gzip mode reports a bad CRC as "an unsupported
+        // compression method"), and a stream cut off before its trailer is caught.
         if (length < MinimumGzipLength)
             throw Invalid(name, $"is {length} bytes long, too short for a gzip file ({MinimumGzipLength} bytes at least).");
+        SkipGzipHeader(stream, name, length);
         (uint Crc, uint Size) trailer;
         (uint[] Sizes, byte[] Data) result;
-        using (var decompressed = new GZipStream(stream, CompressionMode.Decompress, leaveOpen: true))
+        using (var decompressed = new DeflateStream(stream, CompressionMode.Decompress, leaveOpen: true))
         {
             var content = new Crc32Stream(decompressed);
             result = ReadIdx(content, name, dimensions, kind, checked(length * MaxGzipExpansion), gzip: true);
@@ -127,10 +140,61 @@ public static class IdxFile
         Span<byte> stored = stackalloc byte[8];
         stream.ReadExactly(stored);
         var (crc, size) = (BinaryPrimitives.ReadUInt32LittleEndian(stored), BinaryPrimitives.ReadUInt32LittleEndian(stored[4..]));
+        if (size == trailer.Size && crc != trailer.Crc)
+            throw Invalid($"{name} (gzip)",
+                $"fails its CRC check: the trailer says CRC-32 {crc:X8} but the content has {trailer.Crc:X8}; the file is corrupt.");
         if ((crc, size) != trailer)
             throw Invalid($"{name} (gzip)",
                 $"ends with a trailer (CRC-32 {crc:X8}, length {size}) that does not match its content (CRC-32 {trailer.Crc:X8}, length {trailer.Size}): it is truncated or corrupt, or holds several gzip members.");
         return result;
+    }
+
+    // RFC 1952 §2.3: ID1 ID2 CM FLG MTIME(4) XFL OS, then FEXTRA (2-byte length and data), FNAME and FCOMMENT (each
+    // zero-terminated) and FHCRC (2 bytes) when their flag bits are set. Leaves the stream at the deflate data.
+    private static void SkipGzipHeader(Stream stream, string name, long length)
+    {
+        long end = stream.Position + length;
+        Span<byte> fixedPart = stackalloc byte[10];
+        stream.ReadExactly(fixedPart);
+        if (fixedPart[2] != 8)
+            throw Invalid($"{name} (gzip)", $"uses compression method {fixedPart[2]}; gzip files use deflate (method 8).");
+        byte flags = fixedPart[3];
+        if ((flags & 0xE0) != 0)
+            throw Invalid($"{name} (gzip)", $"sets reserved header flags (0x{flags:X2}); it is not a gzip file this reader understands.");
+        if ((flags & 0x04) != 0)
+        {
+            Span<byte> extraLength = stackalloc byte[2];
+            ReadHeaderBytes(stream, extraLength, name, end);
+            Skip(stream, BinaryPrimitives.ReadUInt16LittleEndian(extraLength), name, end);
+        }
+        if ((flags & 0x08) != 0) SkipZeroTerminated(stream, name, end);
+        if ((flags & 0x10) != 0) SkipZeroTerminated(stream, name, end);
+        if ((flags & 0x02) != 0) Skip(stream, 2, name, end);
+        if (end - stream.Position < 8)
+            throw Invalid($"{name} (gzip)", "ends inside its header: there is no room for the data and the 8-byte trailer.");
+    }
+
+    private static void ReadHeaderBytes(Stream stream, Span<byte> buffer, string name, long end)
+    {
+        if (end - stream.Position < buffer.Length)
+            throw Invalid($"{name} (gzip)", "ends inside its header.");
+        stream.ReadExactly(buffer);
+    }
+
+    private static void Skip(Stream stream, int count, string name, long end)
+    {
+        if (end - stream.Position < count)
+            throw Invalid($"{name} (gzip)", "ends inside its header.");
+        stream.Position += count;
+    }
+
+    private static void SkipZeroTerminated(Stream stream, string name, long end)
+    {
+        while (stream.Position < end)
+        {
+            if (stream.ReadByte() == 0) return;
+        }
+        throw Invalid($"{name} (gzip)", "ends inside its header (a file name or comment without its terminating zero).");
     }
 
     // limit: the most bytes the (decompressed) content can have, known before anything is allocated.
@@ -173,17 +237,32 @@ public static class IdxFile
             throw Invalid(what, gzip
                 ? $"says it holds {shape} = {dataLength} bytes, more than a gzip file of its size can decompress to ({available} bytes after the header at most; deflate expands at most {MaxGzipExpansion}×)."
                 : $"says it holds {shape} = {dataLength} bytes, but only {available} bytes follow the header.");
-        if (dataLength > (UInt128)Array.MaxLength)
-            throw Invalid(what, $"says it holds {shape} = {dataLength} bytes, more than one array can hold ({Array.MaxLength}).");
+        if (dataLength > (UInt128)MaxDataBytes)
+            throw Invalid(what, $"says it holds {shape} = {dataLength} bytes, more than a data set may hold here ({MaxDataBytes} bytes, IdxFile.MaxDataBytes; docs/limits.md).");
 
-        var data = new byte[(int)dataLength];
-        int read = ReadAtMost(content, data, what);
+        byte[] data = ReadGrowing(content, (int)dataLength, what, out int read);
         if (read < data.Length)
-            throw Invalid(what, $"is truncated: the header promises {shape} = {data.Length} data bytes but only {read} follow it.");
+            throw Invalid(what, $"is truncated: the header promises {shape} = {dataLength} data bytes but only {read} follow it.");
         Span<byte> extra = stackalloc byte[1];
         if (ReadAtMost(content, extra, what) != 0)
             throw Invalid(what, $"has bytes after the {shape} = {data.Length} data bytes its header promises; it is not a well-formed IDX {kind} file.");
         return (sizes, data);
+    }
+
+    // Reads up to `claimed` bytes into a buffer that starts at FirstChunk and doubles only when it is full, so what is
+    // allocated is at most about twice what actually arrived (plus the first chunk), never the header's claim alone.
+    private static byte[] ReadGrowing(Stream content, int claimed, string what, out int read)
+    {
+        var buffer = new byte[Math.Min(claimed, FirstChunk)];
+        read = 0;
+        while (true)
+        {
+            read += ReadAtMost(content, buffer.AsSpan(read), what);
+            if (read < buffer.Length || buffer.Length == claimed) return buffer;
+            var larger = new byte[(int)Math.Min((long)buffer.Length * 2, claimed)];
+            buffer.CopyTo(larger, 0);
+            buffer = larger;
+        }
     }
 
     // Reads until the buffer is full or the content ends; a gzip that does not decompress becomes our error.

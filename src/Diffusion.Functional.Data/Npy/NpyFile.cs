@@ -13,6 +13,12 @@ namespace Diffusion.Functional.Data.Npy;
 /// </summary>
 public static class NpyFile
 {
+    /// <summary>
+    /// The largest .npy this writer makes: <see cref="Array.MaxLength"/> bytes (about 2 GiB), one array in memory; for
+    /// float32 images of 28 × 28 that is 684,784 of them. A larger shape is refused before allocating.
+    /// </summary>
+    public const long MaxBytes = 0x7FFFFFC7;
+
     /// <summary>The 6-byte magic string that starts every .npy file.</summary>
     internal static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
@@ -56,14 +62,20 @@ public static class NpyFile
         foreach (int size in shape)
         {
             if (size < 0) throw new ArgumentOutOfRangeException(nameof(shape), size, $"shape has a negative size {size}; sizes must be ≥ 0.");
-            count = checked(count * size);
+            count = count > MaxBytes && size != 0 ? count : count * size; // saturates above the limit: no overflow
         }
+        // Checked before the values' length: the shape alone says whether the file can be made (K ≥ 684,785 images of
+        // 28 × 28 float32 once overflowed an int here).
+        long total = (count > MaxBytes ? MaxBytes + 1 : count * ElementSize(type)) + 128;
+        if (total > MaxBytes)
+            throw new ArgumentException(
+                $"shape ({string.Join(", ", shape.ToArray())}) of {ElementSize(type)}-byte values makes a .npy of about {(double)count * ElementSize(type):G3} bytes, more than one file buffer holds ({MaxBytes} bytes, NpyFile.MaxBytes).", nameof(shape));
         if (count != values.Length)
             throw new ArgumentException($"values has {values.Length} elements but shape ({string.Join(", ", shape.ToArray())}) needs {count}.", nameof(values));
 
         byte[] header = Header(shape, type);
         int elementSize = ElementSize(type);
-        var bytes = new byte[checked(header.Length + values.Length * elementSize)];
+        var bytes = new byte[header.Length + (long)values.Length * elementSize];
         header.CopyTo(bytes, 0);
         Span<byte> data = bytes.AsSpan(header.Length);
         for (int i = 0; i < values.Length; i++)

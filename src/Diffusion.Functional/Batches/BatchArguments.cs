@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Numerics;
+using System.Runtime.InteropServices;
 using Diffusion.Functional.Schedules;
 
 namespace Diffusion.Functional.Batches;
@@ -54,6 +57,27 @@ internal static class BatchArguments
         if (destination.Overlaps(input))
             throw new ArgumentException(
                 $"destination overlaps {inputName}; batch kernels never write into their inputs, so pass a separate destination.", nameof(destination));
+    }
+
+    /// <summary>
+    /// Requires every value finite (not NaN, not ±∞), as the kernels' docs state. x·0 is 0 for a finite x and NaN
+    /// otherwise, so one vector sum of x·0 finds any non-finite value in a single pass with no branch per value;
+    /// only when it is not 0 is the first bad index searched for, to name it.
+    /// </summary>
+    public static void Finite(ReadOnlySpan<float> values, string name)
+    {
+        ReadOnlySpan<Vector<float>> vectors = MemoryMarshal.Cast<float, Vector<float>>(values);
+        Vector<float> products = Vector<float>.Zero;
+        foreach (Vector<float> v in vectors) products += v * Vector<float>.Zero;
+        float tail = 0f;
+        for (int i = vectors.Length * Vector<float>.Count; i < values.Length; i++) tail += values[i] * 0f;
+        if (Vector.EqualsAll(products, Vector<float>.Zero) && tail == 0f) return;
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!float.IsFinite(values[i]))
+                throw new ArgumentException(
+                    $"{name}[{i}] = {values[i].ToString(CultureInfo.InvariantCulture)} is not finite; every value must be a finite number.", name);
+        }
     }
 
     /// <summary>How many threads <paramref name="options"/> allows (−1 means one per core).</summary>

@@ -46,7 +46,7 @@ public static class ForwardBatch
     /// <param name="timesteps">t_i ∈ 1..T for each image.</param>
     /// <param name="key">Image i uses the stream <c>key.Child(i)</c>.</param>
     /// <param name="destination">Receives x_t; as long as x0 and not overlapping it.</param>
-    /// <param name="parallel">The thread limit (−1: one per core) and cancellation.</param>
+    /// <param name="parallel">The thread limit (−1: one per core; above the cores it is clamped to them) and cancellation, checked before every image: when it is requested the call throws <see cref="OperationCanceledException"/> and each image of the destination holds its result or what it held before.</param>
     public static void Sample(
         NoiseSchedule schedule, ReadOnlyMemory<float> x0, int pixelsPerImage, ReadOnlyMemory<int> timesteps, NoiseKey key,
         Memory<float> destination, ParallelOptions parallel)
@@ -99,6 +99,7 @@ public static class ForwardBatch
         BatchArguments.SameLength(destination.Length, x0.Length, nameof(destination), nameof(x0));
         BatchArguments.Timesteps(timesteps, images, schedule);
         BatchArguments.NoOverlap(destination, x0, nameof(x0));
+        BatchArguments.Finite(x0, nameof(x0));
         return images;
     }
 }

@@ -31,7 +31,7 @@ public static class NoiseBatch
     /// <param name="key">Image i uses the stream <c>key.Child(i)</c>.</param>
     /// <param name="pixelsPerImage">P ≥ 1; must divide the destination's length.</param>
     /// <param name="destination">Receives the images, image-major.</param>
-    /// <param name="parallel">The thread limit (−1: one per core) and cancellation.</param>
+    /// <param name="parallel">The thread limit (−1: one per core; above the cores it is clamped to them) and cancellation, checked before every image: when it is requested the call throws <see cref="OperationCanceledException"/> and each image of the destination holds its result or what it held before.</param>
     public static void Fill(NoiseKey key, int pixelsPerImage, Memory<float> destination, ParallelOptions parallel)
     {
         ArgumentNullException.ThrowIfNull(parallel);

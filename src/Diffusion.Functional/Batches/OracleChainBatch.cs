@@ -57,7 +57,11 @@ public static class OracleChainBatch
     /// <param name="s">The stop step, 0 ≤ s &lt; t.</param>
     /// <param name="key">Image i's chain key is <c>key.Child(i)</c>.</param>
     /// <param name="destination">Receives x_s; as long as x0, overlapping neither input.</param>
-    /// <param name="parallel">The thread limit (−1: one per core) and cancellation.</param>
+    /// <param name="parallel">
+    /// The thread limit (−1: one per core; above the cores it is clamped to them) and cancellation, checked before every
+    /// image and every step: when it is requested the call throws <see cref="OperationCanceledException"/>, and each
+    /// image of the destination holds its x_s, what it held before, or the chain's state at the step it stopped at.
+    /// </param>
     public static void Run(
         NoiseSchedule schedule, ReadOnlyMemory<float> x0, ReadOnlyMemory<float> xt, int pixelsPerImage, int t, int s, NoiseKey key,
         Memory<float> destination, ParallelOptions parallel)
@@ -65,7 +69,7 @@ public static class OracleChainBatch
         ArgumentNullException.ThrowIfNull(parallel);
         int images = Validate(schedule, x0.Span, xt.Span, pixelsPerImage, t, s, destination.Span);
         BatchParallel.ForEachRange(images, parallel, (first, count) => RunRange(
-            GaussianNoise.BestPath, schedule, x0.Span, xt.Span, pixelsPerImage, t, s, key, destination.Span, first, count));
+            GaussianNoise.BestPath, schedule, x0.Span, xt.Span, pixelsPerImage, t, s, key, destination.Span, first, count, parallel.CancellationToken));
     }
 
     /// <summary>x_s of the oracle chain started at x_t, for every image, as a new batch (DDPM eqs. 6–7).</summary>
@@ -92,7 +96,7 @@ public static class OracleChainBatch
     /// <summary>Images first … first + count − 1 on a chosen path (tests force each path and split).</summary>
     internal static void RunRange(
         NoisePath path, NoiseSchedule schedule, ReadOnlySpan<float> x0, ReadOnlySpan<float> xt, int pixelsPerImage, int t, int s,
-        NoiseKey key, Span<float> destination, int first, int count)
+        NoiseKey key, Span<float> destination, int first, int count, CancellationToken cancellation = default)
     {
         for (int i = first; i < first + count; i++)
         {
@@ -104,6 +108,7 @@ public static class OracleChainBatch
             ReadOnlySpan<float> current = xt.Slice(offset, pixelsPerImage);
             for (int step = t; step > s; step--)
             {
+                cancellation.ThrowIfCancellationRequested();
                 var (cx0, cxt, sigma) = FloatCoefficients.Posterior(schedule, step);
                 FusedKernels.Posterior(path, chainKey.Child((ulong)step), cx0, cxt, sigma, image0, current, state);
                 current = state;
@@ -122,6 +127,8 @@ public static class OracleChainBatch
         BatchArguments.StopStep(s, t);
         BatchArguments.NoOverlap(destination, x0, nameof(x0));
         BatchArguments.NoOverlap(destination, xt, nameof(xt));
+        BatchArguments.Finite(x0, nameof(x0));
+        BatchArguments.Finite(xt, nameof(xt));
         return images;
     }
 }

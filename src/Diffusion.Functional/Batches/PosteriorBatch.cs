@@ -48,7 +48,7 @@ public static class PosteriorBatch
     /// <param name="t">The step t ∈ 1..T shared by the batch.</param>
     /// <param name="key">Image i uses the stream <c>key.Child(i)</c>.</param>
     /// <param name="destination">Receives x_{t−1}; as long as xt, overlapping neither input.</param>
-    /// <param name="parallel">The thread limit (−1: one per core) and cancellation.</param>
+    /// <param name="parallel">The thread limit (−1: one per core; above the cores it is clamped to them) and cancellation, checked before every image: when it is requested the call throws <see cref="OperationCanceledException"/> and each image of the destination holds its result or what it held before.</param>
     public static void Sample(
         NoiseSchedule schedule, ReadOnlyMemory<float> xt, ReadOnlyMemory<float> x0, int pixelsPerImage, int t, NoiseKey key,
         Memory<float> destination, ParallelOptions parallel)
@@ -104,6 +104,8 @@ public static class PosteriorBatch
         Numerics.Guard.Timestep(t, schedule.Steps);
         BatchArguments.NoOverlap(destination, xt, nameof(xt));
         BatchArguments.NoOverlap(destination, x0, nameof(x0));
+        BatchArguments.Finite(xt, nameof(xt));
+        BatchArguments.Finite(x0, nameof(x0));
         return images;
     }
 }

@@ -42,6 +42,9 @@ public sealed record EmpiricalData(ImageBatch Images)
             logits[m] = -distance / twoNoiseVariance;
             largest = Math.Max(largest, logits[m]);
         }
+        // Every logit −∞: the distances (or their quotients by 2(1 − ᾱ_t)) overflowed, e.g. at |x_t| ≈ 1e200; the
+        // softmax is then taken from distances rescaled to stay finite.
+        if (largest == double.NegativeInfinity) return WeightsFromScaledDistances(x, a, twoNoiseVariance);
         double total = 0.0;
         for (int m = 0; m < logits.Length; m++)
         {
@@ -50,6 +53,52 @@ public sealed record EmpiricalData(ImageBatch Images)
         }
         for (int m = 0; m < logits.Length; m++) logits[m] /= total;
         return logits;
+    }
+
+    /// <summary>
+    /// The softmax of −d_m/(2(1 − ᾱ_t)) where the distances d_m overflow (|x_t| beyond about 1e154). Only the differences
+    /// between the d_m matter, and d_m − ‖x_t‖² = −2a⟨x_t, x^(m)⟩ + a²‖x^(m)‖² has no cancellation there (x_t is far from
+    /// every a·x^(m)); with x_t divided by a power of two 2^k (exact), g_m = 2a⟨x_t/2^k, x^(m)⟩ − a²‖x^(m)‖²/2^k is finite,
+    /// and w_m ∝ exp((g_m − max g)·2^k/(2(1 − ᾱ_t))): the largest g gets exp(0) = 1, the others a weight that may
+    /// underflow to 0 (never NaN when the factor is ∞).
+    /// </summary>
+    private double[] WeightsFromScaledDistances(ReadOnlySpan<double> x, double a, double twoNoiseVariance)
+    {
+        var (g, exponent) = Alignments(x, a);
+        double largest = g.Max();
+        double factor = Math.ScaleB(1.0, exponent) / twoNoiseVariance;
+        double total = 0.0;
+        for (int m = 0; m < g.Length; m++)
+        {
+            double gap = largest - g[m];
+            g[m] = gap == 0.0 ? 1.0 : Math.Exp(-gap * factor);
+            total += g[m];
+        }
+        for (int m = 0; m < g.Length; m++) g[m] /= total;
+        return g;
+    }
+
+    // g_m = 2a⟨x/2^k, x^(m)⟩ − a²‖x^(m)‖²/2^k with 2^k above max|x|: the part of −‖x − a·x^(m)‖²/2^k that depends on m.
+    private (double[] G, int Exponent) Alignments(ReadOnlySpan<double> x, double a)
+    {
+        double largest = 0.0;
+        foreach (double p in x) largest = Math.Max(largest, Math.Abs(p));
+        int exponent = largest > 0.0 ? Math.ILogB(largest) + 1 : 0;
+        var scaled = new double[x.Length];
+        for (int p = 0; p < x.Length; p++) scaled[p] = Math.ScaleB(x[p], -exponent);
+        var g = new double[Images.Count];
+        for (int m = 0; m < g.Length; m++)
+        {
+            ReadOnlySpan<double> y = Images.ImagePixels(m);
+            double dot = 0.0, norm = 0.0;
+            for (int p = 0; p < y.Length; p++)
+            {
+                dot += scaled[p] * y[p];
+                norm += y[p] * y[p];
+            }
+            g[m] = 2.0 * a * dot - Math.ScaleB(a * a * norm, -exponent);
+        }
+        return (g, exponent);
     }
 
     /// <summary>
@@ -79,11 +128,25 @@ public sealed record EmpiricalData(ImageBatch Images)
     {
         ArgumentNullException.ThrowIfNull(image);
         RequireShape(image, nameof(image));
+        int nearest = Nearest(image.Pixels, 1.0, out double smallest);
+        if (double.IsPositiveInfinity(smallest))
+        {
+            // Every distance overflowed (an image beyond about 1e154): the nearest has the largest alignment g_m.
+            double[] g = Alignments(image.Pixels, 1.0).G;
+            nearest = 0;
+            for (int m = 1; m < g.Length; m++)
+                if (g[m] > g[nearest]) nearest = m;
+        }
+        return nearest;
+    }
+
+    private int Nearest(ReadOnlySpan<double> x, double a, out double smallest)
+    {
         int nearest = 0;
-        double smallest = double.PositiveInfinity;
+        smallest = double.PositiveInfinity;
         for (int m = 0; m < Images.Count; m++)
         {
-            double distance = EmpiricalKernels.SquaredDistance(EmpiricalKernels.BestPath, image.Pixels, 1.0, Images.ImagePixels(m));
+            double distance = EmpiricalKernels.SquaredDistance(EmpiricalKernels.BestPath, x, a, Images.ImagePixels(m));
             if (distance < smallest)
             {
                 smallest = distance;

@@ -88,34 +88,57 @@ public sealed record Image
                 $"{otherName} is {other.Width}×{other.Height} but a {Width}×{Height} image is required (shapes must match).", otherName);
     }
 
-    /// <summary>a·x + b·y, pixel by pixel: the building block of every Gaussian step in the core.</summary>
+    /// <summary>
+    /// a·x + b·y, pixel by pixel: the building block of every Gaussian step in the core. The weights must be finite and
+    /// so must every resulting pixel (a sum that overflows throws, naming the pixel).
+    /// </summary>
     public static Image Combine(double a, Image x, double b, Image y)
     {
+        ArgumentNullException.ThrowIfNull(x);
         x.RequireSameShape(y, nameof(y));
+        Guard.Finite(a, nameof(a));
+        Guard.Finite(b, nameof(b));
         var result = new double[x.PixelCount];
         ReadOnlySpan<double> xs = x._pixels, ys = y._pixels;
         for (int i = 0; i < result.Length; i++) result[i] = a * xs[i] + b * ys[i];
+        int bad = Guard.FirstNonFinite(result);
+        if (bad >= 0) throw Overflow($"a·x + b·y with a = {Show(a)}, b = {Show(b)}", bad, result[bad]);
         return new Image(x.Width, x.Height, result);
     }
 
-    /// <summary>a·x + b·y + c·z, pixel by pixel, evaluated as (a·x + b·y) + c·z.</summary>
+    /// <summary>a·x + b·y + c·z, pixel by pixel, evaluated as (a·x + b·y) + c·z; finite weights, and a finite result or it throws.</summary>
     public static Image Combine(double a, Image x, double b, Image y, double c, Image z)
     {
+        ArgumentNullException.ThrowIfNull(x);
         x.RequireSameShape(y, nameof(y));
         x.RequireSameShape(z, nameof(z));
+        Guard.Finite(a, nameof(a));
+        Guard.Finite(b, nameof(b));
+        Guard.Finite(c, nameof(c));
         var result = new double[x.PixelCount];
         ReadOnlySpan<double> xs = x._pixels, ys = y._pixels, zs = z._pixels;
         for (int i = 0; i < result.Length; i++) result[i] = (a * xs[i] + b * ys[i]) + c * zs[i];
+        int bad = Guard.FirstNonFinite(result);
+        if (bad >= 0) throw Overflow($"a·x + b·y + c·z with a = {Show(a)}, b = {Show(b)}, c = {Show(c)}", bad, result[bad]);
         return new Image(x.Width, x.Height, result);
     }
 
-    /// <summary>factor·this, pixel by pixel.</summary>
+    /// <summary>factor·this, pixel by pixel; a finite factor, and a finite result or it throws.</summary>
     public Image Scaled(double factor)
     {
+        Guard.Finite(factor, nameof(factor));
         var result = new double[PixelCount];
         for (int i = 0; i < result.Length; i++) result[i] = factor * _pixels[i];
+        int bad = Guard.FirstNonFinite(result);
+        if (bad >= 0) throw Overflow($"factor·x with factor = {Show(factor)}", bad, result[bad]);
         return new Image(Width, Height, result);
     }
+
+    // Every image keeps the promise of finite pixels: an operation whose result overflowed says so instead.
+    private static ArgumentException Overflow(string what, int pixel, double value) =>
+        new($"{what} overflows at pixel {pixel} ({Show(value)}): an image's pixels must be finite, and these inputs are too large for these weights.");
+
+    private static string Show(double value) => value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The pixel-wise difference this − other (e.g. the noise an oracle chain removed).</summary>
     public Image Minus(Image other) => Combine(1.0, this, -1.0, other);

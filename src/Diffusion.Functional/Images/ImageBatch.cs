@@ -53,6 +53,33 @@ public sealed record ImageBatch
         return new ImageBatch(images.Count, first.Width, first.Height, pixels);
     }
 
+    /// <summary>
+    /// A batch of <paramref name="count"/> images of width × height whose pixels <paramref name="write"/> puts in place,
+    /// image by image, straight into the batch: a large training set is stored once, not first as images and then
+    /// copied (60,000 MNIST digits are 376 MB as doubles).
+    /// </summary>
+    /// <param name="count">The number of images, ≥ 1.</param>
+    /// <param name="width">Pixels per row, ≥ 1.</param>
+    /// <param name="height">Rows, ≥ 1.</param>
+    /// <param name="write">write(pixels, i) writes image i's width × height pixels, row-major; each must be finite.</param>
+    public static ImageBatch Create(int count, int width, int height, System.Buffers.SpanAction<double, int> write)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        Guard.AtLeast(count, 1, nameof(count));
+        Guard.AtLeast(width, 1, nameof(width));
+        Guard.AtLeast(height, 1, nameof(height));
+        long total = (long)count * width * height;
+        if (total > Array.MaxLength)
+            throw new ArgumentException($"{count} images of {width}×{height} are {total} pixels, more than one array can hold ({Array.MaxLength}).", nameof(count));
+        var pixels = new double[total];
+        int size = width * height;
+        for (int i = 0; i < count; i++) write(pixels.AsSpan(i * size, size), i);
+        int bad = Guard.FirstNonFinite(pixels);
+        if (bad >= 0)
+            throw new ArgumentException($"image {bad / size}, pixel {bad % size} is {pixels[bad]}; every pixel must be a finite number.", nameof(write));
+        return new ImageBatch(count, width, height, pixels);
+    }
+
     /// <summary>Image <paramref name="index"/> of the batch (a copy), 0 ≤ index &lt; Count.</summary>
     public Image this[int index]
     {

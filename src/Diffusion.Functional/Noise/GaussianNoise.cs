@@ -43,13 +43,19 @@ public static class GaussianNoise
     public static void Fill(NoiseKey key, Span<double> destination) => Fill(key, destination, BestPath);
 
     /// <summary>
+    /// The most numbers <see cref="Sample"/> and <see cref="SampleSingle"/> return in one array: 2²⁸ (1 GiB as float,
+    /// 2 GiB as double). A larger count is refused before allocating; <c>Fill</c> writes any length into the caller's span.
+    /// </summary>
+    public const int MaxSampleCount = 1 << 28;
+
+    /// <summary>
     /// Numbers 0 … <paramref name="count"/> − 1 of the standard normal stream named by <paramref name="key"/>, in float32
     /// (Box &amp; Muller 1958 over xoshiro128+, Blackman &amp; Vigna 2018; docs/noise.md).
     /// </summary>
     /// <param name="key">The stream's name.</param>
-    /// <param name="count">How many numbers. Range: count ≥ 0.</param>
+    /// <param name="count">How many numbers. Range: 0 ≤ count ≤ <see cref="MaxSampleCount"/>.</param>
     /// <returns>A new array; equal to what <see cref="Fill(NoiseKey, Span{float})"/> writes.</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is negative.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is negative or above <see cref="MaxSampleCount"/>.</exception>
     public static float[] SampleSingle(NoiseKey key, int count)
     {
         var result = new float[CheckCount(count)];
@@ -62,9 +68,9 @@ public static class GaussianNoise
     /// the float32 values of <see cref="SampleSingle"/> widened exactly (the generator of docs/noise.md).
     /// </summary>
     /// <param name="key">The stream's name.</param>
-    /// <param name="count">How many numbers. Range: count ≥ 0.</param>
+    /// <param name="count">How many numbers. Range: 0 ≤ count ≤ <see cref="MaxSampleCount"/>.</param>
     /// <returns>A new array; equal to what <see cref="Fill(NoiseKey, Span{double})"/> writes.</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is negative.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is negative or above <see cref="MaxSampleCount"/>.</exception>
     public static double[] Sample(NoiseKey key, int count)
     {
         var result = new double[CheckCount(count)];
@@ -112,9 +118,10 @@ public static class GaussianNoise
         }
     }
 
-    private static int CheckCount(int count) => count >= 0
+    private static int CheckCount(int count) => count is >= 0 and <= MaxSampleCount
         ? count
-        : throw new ArgumentOutOfRangeException(nameof(count), count, "count must be in the range [0, int.MaxValue].");
+        : throw new ArgumentOutOfRangeException(nameof(count), count,
+            $"count = {count} is outside 0..{MaxSampleCount}: one call returns at most 2²⁸ numbers (2 GiB as double); fill your own span with Fill for more.");
 
     private static void RequireSupported(bool supported, NoisePath path)
     {

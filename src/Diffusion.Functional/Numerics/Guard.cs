@@ -18,6 +18,24 @@ internal static class Guard
         return value;
     }
 
+    /// <summary>
+    /// The index of the first value that is not finite, or −1 when all are. x·0 is 0 for a finite x and NaN for NaN
+    /// and ±∞, so one vector sum of x·0 answers for all of them with no branch per value; only a non-zero sum is
+    /// searched for its index.
+    /// </summary>
+    public static int FirstNonFinite(ReadOnlySpan<double> values)
+    {
+        ReadOnlySpan<System.Numerics.Vector<double>> vectors = System.Runtime.InteropServices.MemoryMarshal.Cast<double, System.Numerics.Vector<double>>(values);
+        var products = System.Numerics.Vector<double>.Zero;
+        foreach (var v in vectors) products += v * System.Numerics.Vector<double>.Zero;
+        double tail = 0.0;
+        for (int i = vectors.Length * System.Numerics.Vector<double>.Count; i < values.Length; i++) tail += values[i] * 0.0;
+        if (System.Numerics.Vector.EqualsAll(products, System.Numerics.Vector<double>.Zero) && tail == 0.0) return -1;
+        for (int i = 0; i < values.Length; i++)
+            if (!double.IsFinite(values[i])) return i;
+        return -1;
+    }
+
     /// <summary>Requires lower &lt; value &lt; upper.</summary>
     public static double OpenInterval(double value, double lower, double upper, string name)
     {

@@ -150,16 +150,19 @@ public sealed record DdimSampler(double Eta = 0.0, X0Processing? Processing = nu
     /// <summary>
     /// x with F(x) = y by x_{k+1} = x_k + (y − F(x_k))/λ_k, λ_0 = <paramref name="slope"/>, λ_k the Barzilai–Borwein
     /// slope of the last two evaluations when it is positive. Converged when y − F(x) is at most 32 roundoffs of the
-    /// largest of |y|, |F(x)| and <paramref name="conditioning"/>·|x| (the rounding F's evaluation itself commits).
+    /// largest of 1, |y| and <paramref name="conditioning"/>·|x| (the rounding F's evaluation itself commits), with |x|
+    /// taken at most <see cref="IterateGrowth"/> times the scale of the start and of y: a diverging iterate must not
+    /// widen its own tolerance (an |x| of 2·10¹⁶ once let a residual of 8 pass as rounding).
     /// </summary>
     private static Image Solve(Func<Image, Image> step, Image y, Image start, double slope, double conditioning, ReverseStep reverseStep)
     {
         Image x = start, fx = step(x);
         Image residual = y.Minus(fx);
         double lambda = slope > 0.0 ? slope : 1.0;
+        double yScale = MaxAbs(y), xCap = IterateGrowth * Math.Max(1.0, Math.Max(MaxAbs(start), yScale));
         for (int k = 1; ; k++)
         {
-            double floor = 32 * Roundoff * Math.Max(1.0, Math.Max(Math.Max(MaxAbs(y), MaxAbs(fx)), conditioning * MaxAbs(x)));
+            double floor = 32 * Roundoff * Math.Max(1.0, Math.Max(yScale, conditioning * Math.Min(MaxAbs(x), xCap)));
             if (MaxAbs(residual) <= floor) return x;
             if (k == MaxInversionIterations)
                 throw new ArgumentException(
@@ -178,6 +181,9 @@ public sealed record DdimSampler(double Eta = 0.0, X0Processing? Processing = nu
     }
 
     private const double Roundoff = 1.1102230246251565e-16; // 2⁻⁵³
+
+    /// <summary>How far beyond the start's and the target's scale an iterate's size may widen the tolerance.</summary>
+    private const double IterateGrowth = 4.0;
 
     private static double MaxAbs(Image image)
     {

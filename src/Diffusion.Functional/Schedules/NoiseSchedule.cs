@@ -24,6 +24,19 @@ public sealed record NoiseSchedule
     private readonly double[] _posteriorMeanCoefX0;
     private readonly double[] _posteriorMeanCoefXt;
 
+    /// <summary>
+    /// The most steps T a schedule may have: 10⁶, a thousand times DDPM's 1000. A schedule holds 11 arrays of T + 1
+    /// doubles (88 MB at this limit), and every sampler and table walks all T steps; a larger T is refused before
+    /// anything is allocated.
+    /// </summary>
+    public const int MaxSteps = 1_000_000;
+
+    /// <summary>
+    /// The smallest β_t a schedule accepts: the smallest normal double, 2⁻¹⁰²² ≈ 2.2·10⁻³⁰⁸. Below it β is denormal,
+    /// 1 − ᾱ_1 = β_1 loses its precision and SNR(1) = ᾱ_1/β_1 overflows to ∞: the step adds no noise a double can hold.
+    /// </summary>
+    public const double MinBeta = 2.2250738585072014E-308;
+
     /// <summary>How the β were made.</summary>
     public ScheduleKind Kind { get; }
 
@@ -33,18 +46,21 @@ public sealed record NoiseSchedule
     /// <summary>A short human-readable description, e.g. <c>linear(T=200, β 0.0001→0.02)</c>.</summary>
     public string Description { get; }
 
-    private NoiseSchedule(ScheduleKind kind, double[] betasZeroBased, string description)
-        : this(kind, betasZeroBased, null, null, description)
+    private NoiseSchedule(ScheduleKind kind, double[] betasZeroBased, string description, string betaSource)
+        : this(kind, betasZeroBased, null, null, description, betaSource)
     {
     }
 
     /// <summary>
     /// The general constructor. Without <paramref name="alphasZeroBased"/>, α_t = 1 − β_t and log α_t = log1p(−β_t) (the
     /// β are exact). Derived schedules whose α_t is known more accurately than 1 − β_t (α near 0, where 1 − β loses
-    /// relative accuracy) pass α_t and log α_t too; the three must agree to rounding.
+    /// relative accuracy) pass α_t and log α_t too; the three must agree to rounding. betaSource names the factory's
+    /// parameter that set the β, for the message when the schedule is refused.
     /// </summary>
-    private NoiseSchedule(ScheduleKind kind, double[] betasZeroBased, double[]? alphasZeroBased, double[]? logAlphasZeroBased, string description)
+    private NoiseSchedule(
+        ScheduleKind kind, double[] betasZeroBased, double[]? alphasZeroBased, double[]? logAlphasZeroBased, string description, string betaSource)
     {
+        RequireNoise(betasZeroBased, betaSource, description);
         Kind = kind;
         Steps = betasZeroBased.Length;
         Description = description;
@@ -96,6 +112,30 @@ public sealed record NoiseSchedule
             double v = t > 1 ? _posteriorVariance[t] : Steps > 1 ? _posteriorVariance[2] : _beta[1];
             _posteriorLogVarianceClipped[t] = Math.Log(v);
         }
+
+        // With every β_t normal, 1 − ᾱ_t ≥ β_1 > 0, so the SNR and the posterior's weights are finite; ᾱ_T = 1 is the one
+        // way left for the noise to vanish: every step's 1 − β rounds to 1 and x_T would be x_0.
+        if (_alphaBar[Steps] == 1.0)
+            throw new ArgumentOutOfRangeException(betaSource, $"{description} has ᾱ_T = 1 to double precision (1 − ᾱ_T = {Show(_oneMinusAlphaBar[Steps])}): "
+                + $"x_T would equal x_0, the schedule adds no noise that a double can hold. Use larger β (a total Σβ above about 1e-16).");
+        for (int t = 1; t <= Steps; t++)
+        {
+            if (!double.IsFinite(Snr(t)) || !double.IsFinite(_posteriorLogVarianceClipped[t]) || !double.IsFinite(_posteriorMeanCoefX0[t]) || !double.IsFinite(_posteriorMeanCoefXt[t]))
+                throw new ArgumentOutOfRangeException(betaSource, $"{description} has a non-finite SNR or posterior at t = {t}; its β are too small to compute with.");
+        }
+    }
+
+    // Checked before any of the schedule's arrays is allocated.
+    private static void RequireNoise(double[] betas, string betaSource, string description)
+    {
+        if (betas.Length > MaxSteps)
+            throw new ArgumentOutOfRangeException(betaSource, $"{description}: T = {betas.Length} steps is more than a schedule may have (at most {MaxSteps}).");
+        for (int i = 0; i < betas.Length; i++)
+        {
+            if (!(betas[i] >= MinBeta))
+                throw new ArgumentOutOfRangeException(betaSource, betas[i],
+                    $"{description} has β_{i + 1} = {Show(betas[i])}, below the smallest normal double {Show(MinBeta)}: that step adds no noise a double can hold (its SNR would be ∞).");
+        }
     }
 
     /// <summary>
@@ -110,7 +150,7 @@ public sealed record NoiseSchedule
     {
         ValidateRange(steps, betaStart, betaEnd);
         double[] betas = Linspace(betaStart, betaEnd, steps);
-        return new NoiseSchedule(ScheduleKind.Linear, betas, $"linear(T={steps}, β {Show(betaStart)}→{Show(betaEnd)})");
+        return new NoiseSchedule(ScheduleKind.Linear, betas, $"linear(T={steps}, β {Show(betaStart)}→{Show(betaEnd)})", nameof(betaStart));
     }
 
     /// <summary>
@@ -126,7 +166,7 @@ public sealed record NoiseSchedule
         ValidateRange(steps, betaStart, betaEnd);
         double[] roots = Linspace(Math.Sqrt(betaStart), Math.Sqrt(betaEnd), steps);
         double[] betas = Array.ConvertAll(roots, r => r * r);
-        return new NoiseSchedule(ScheduleKind.ScaledLinear, betas, $"scaled-linear(T={steps}, β {Show(betaStart)}→{Show(betaEnd)})");
+        return new NoiseSchedule(ScheduleKind.ScaledLinear, betas, $"scaled-linear(T={steps}, β {Show(betaStart)}→{Show(betaEnd)})", nameof(betaStart));
     }
 
     /// <summary>
@@ -141,7 +181,7 @@ public sealed record NoiseSchedule
         ValidateRange(steps, betaStart, betaEnd);
         double[] ramp = Linspace(-6.0, 6.0, steps);
         double[] betas = Array.ConvertAll(ramp, x => 1.0 / (1.0 + Math.Exp(-x)) * (betaEnd - betaStart) + betaStart);
-        return new NoiseSchedule(ScheduleKind.Sigmoid, betas, $"sigmoid(T={steps}, β {Show(betaStart)}→{Show(betaEnd)})");
+        return new NoiseSchedule(ScheduleKind.Sigmoid, betas, $"sigmoid(T={steps}, β {Show(betaStart)}→{Show(betaEnd)})", nameof(betaStart));
     }
 
     /// <summary>
@@ -155,7 +195,7 @@ public sealed record NoiseSchedule
     /// <param name="maxBeta">The clip on β near t = T; range 0 &lt; maxBeta &lt; 1, default 0.999.</param>
     public static NoiseSchedule Cosine(int steps, double offset = 0.008, double maxBeta = 0.999)
     {
-        Guard.AtLeast(steps, 1, nameof(steps));
+        RequireSteps(steps);
         Guard.ClosedInterval(offset, 0.0, 1.0, nameof(offset));
         Guard.OpenInterval(maxBeta, 0.0, 1.0, nameof(maxBeta));
         var betas = new double[steps];
@@ -168,7 +208,7 @@ public sealed record NoiseSchedule
             double beta = Math.Sin(a + b) * Math.Sin(halfStep) / (cosB * cosB);
             betas[t - 1] = Math.Min(beta, maxBeta);
         }
-        return new NoiseSchedule(ScheduleKind.Cosine, betas, $"cosine(T={steps}, s={Show(offset)}, max β={Show(maxBeta)})");
+        return new NoiseSchedule(ScheduleKind.Cosine, betas, $"cosine(T={steps}, s={Show(offset)}, max β={Show(maxBeta)})", nameof(maxBeta));
     }
 
     /// <summary>A schedule from the user's own β_1..β_T, the variances of q(x_t | x_{t−1}) (DDPM eq. 2).</summary>
@@ -176,11 +216,13 @@ public sealed record NoiseSchedule
     public static NoiseSchedule FromBetas(IEnumerable<double> betas)
     {
         ArgumentNullException.ThrowIfNull(betas);
-        double[] copy = betas.ToArray();
+        double[] copy = betas is ICollection<double> { Count: > MaxSteps } tooMany
+            ? throw new ArgumentOutOfRangeException(nameof(betas), $"betas has {tooMany.Count} values, more than a schedule may have (at most {MaxSteps} steps).")
+            : betas.Take(MaxSteps + 1).ToArray();
         Guard.AtLeast(copy.Length, 1, "betas.Count");
         for (int i = 0; i < copy.Length; i++)
             Guard.OpenInterval(copy[i], 0.0, 1.0, $"betas[{i}] (β_{i + 1})");
-        return new NoiseSchedule(ScheduleKind.Custom, copy, $"custom(T={copy.Length})");
+        return new NoiseSchedule(ScheduleKind.Custom, copy, $"custom(T={copy.Length})", nameof(betas));
     }
 
     /// <summary>
@@ -189,7 +231,7 @@ public sealed record NoiseSchedule
     /// the last steps of a zero-terminal-SNR schedule), so that ᾱ_t = ∏ α_s keeps its relative accuracy there.
     /// </summary>
     internal static NoiseSchedule FromCheckedSteps(ScheduleKind kind, double[] betas, double[] alphas, double[] logAlphas, string description) =>
-        new(kind, (double[])betas.Clone(), (double[])alphas.Clone(), (double[])logAlphas.Clone(), description);
+        new(kind, (double[])betas.Clone(), (double[])alphas.Clone(), (double[])logAlphas.Clone(), description, nameof(betas));
 
     /// <summary>β_t, the variance added at step t (DDPM eq. 2). Range of t: 1..T.</summary>
     public double Beta(int t) => _beta[Guard.Timestep(t, Steps)];
@@ -273,9 +315,16 @@ public sealed record NoiseSchedule
     /// <inheritdoc />
     public override string ToString() => Description;
 
-    private static void ValidateRange(int steps, double betaStart, double betaEnd)
+    private static void RequireSteps(int steps)
     {
         Guard.AtLeast(steps, 1, nameof(steps));
+        if (steps > MaxSteps)
+            throw new ArgumentOutOfRangeException(nameof(steps), steps, $"steps = {steps} is more than a schedule may have (at most {MaxSteps}): T sets the size of its tables and the length of every chain.");
+    }
+
+    private static void ValidateRange(int steps, double betaStart, double betaEnd)
+    {
+        RequireSteps(steps);
         Guard.OpenInterval(betaStart, 0.0, 1.0, nameof(betaStart));
         Guard.OpenInterval(betaEnd, 0.0, 1.0, nameof(betaEnd));
         if (betaStart > betaEnd)

@@ -110,3 +110,20 @@ public class NpyFileTests
         Assert.Contains("needs 3", e.Message);
     }
 }
+
+/// <summary>Issue 14, case 2: an .npy past one array's size is refused with a clear error, not an overflow.</summary>
+public sealed class NpyLimitsTests
+{
+    [Theory]
+    [InlineData(684_785)]
+    [InlineData(int.MaxValue)]
+    public void Encode_OfMoreThanOneBufferHolds_IsRefusedNamingTheLimit(int images)
+    {
+        foreach (int[] shape in new[] { new[] { images, 28, 28 }, new[] { images, images, images } })
+        {
+            var e = Assert.Throws<ArgumentException>(() => Diffusion.Functional.Data.Npy.NpyFile.Encode(new double[1], shape));
+            Assert.Contains("NpyFile.MaxBytes", e.Message);
+            Assert.Equal("shape", e.ParamName);
+        }
+    }
+}

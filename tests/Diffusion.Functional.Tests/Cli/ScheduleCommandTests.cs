@@ -102,7 +102,7 @@ public class ScheduleCommandTests
         Assert.Equal(2, result.ExitCode);
         Assert.Equal("", result.Output);
         Assert.Contains("error:", result.Error);
-        Assert.Contains(value == "0" ? "steps = 0" : value, result.Error);
+        Assert.Contains(value == "0" ? "--steps 0" : value, result.Error);
     }
 
     [Fact]

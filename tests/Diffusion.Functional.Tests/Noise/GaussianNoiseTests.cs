@@ -100,7 +100,7 @@ public class GaussianNoiseTests
         {
             Assert.Equal("count", error.ParamName);
             Assert.Equal(count, error.ActualValue);
-            Assert.Contains("[0, int.MaxValue]", error.Message);
+            Assert.Contains($"0..{GaussianNoise.MaxSampleCount}", error.Message);
         }
     }
 

@@ -140,4 +140,32 @@ public class DdimSamplerTests
         Image back = ReverseSampler.Run(plan, denoiser, new DdimSampler(0.0), xT, NoiseKey.FromSeed(0)).Last().X;
         Assert.True(back.MaxAbsDifference(x0) <= 1e-12, $"back off by {back.MaxAbsDifference(x0):E2}");
     }
+
+    public static TheoryData<int, int> OscillatingCases => new() { { 1000, 10 }, { 1000, 50 }, { 200, 20 }, { 200, 4 }, { 1000, 200 } };
+
+    [Theory]
+    [MemberData(nameof(OscillatingCases))]
+    public void Ddim_Inversion_OfAnOscillatingDenoiser_ThrowsOrReturnsAnXTThatSamplesBackToX0(int steps, int kept)
+    {
+        // Issue 14, case 6: x̂_0 = sin(10⁶·x_t) changes faster than any step can resolve, so the solve diverges; its
+        // tolerance once grew with |x| (to 2·10¹⁶), and a residual of 8 passed as rounding. Now the inversion either
+        // throws, or its x_T samples back down to x_0 as the API promises.
+        NoiseSchedule schedule = NoiseSchedule.Linear(steps, 1e-4, 0.02);
+        RespacedSchedule plan = RespacedSchedule.Uniform(schedule, kept);
+        Denoiser oscillating = Denoiser.Create(schedule, PredictionTarget.X0,
+            (xt, t) => Image.FromPixels(xt.Width, xt.Height, xt.ToArray().Select(p => Math.Sin(1e6 * p)).ToArray()));
+        Image x0 = Image.FromPixels(2, 2, [0.5, -0.25, 0.75, 0.1]);
+        Image xT;
+        try
+        {
+            xT = DdimSampler.Invert(plan, oscillating, x0).Last().X;
+        }
+        catch (ArgumentException e)
+        {
+            Assert.Contains("did not converge", e.Message);
+            return;
+        }
+        Image back = ReverseSampler.Run(plan, oscillating, new DdimSampler(0.0), xT, NoiseKey.FromSeed(0)).Last().X;
+        Assert.True(back.MaxAbsDifference(x0) <= 1e-6, $"inversion returned x_T (max |x_T| = {xT.Pixels.ToArray().Max(Math.Abs):E2}) whose DDIM chain misses x_0 by {back.MaxAbsDifference(x0):E2}");
+    }
 }
