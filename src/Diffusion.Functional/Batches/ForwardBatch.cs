@@ -1,3 +1,4 @@
+using Diffusion.Functional.Images;
 using Diffusion.Functional.Noise;
 using Diffusion.Functional.Schedules;
 
@@ -63,18 +64,18 @@ public static class ForwardBatch
     /// <param name="timesteps">t_i ∈ 1..T for each image.</param>
     /// <param name="key">Image i uses the stream <c>key.Child(i)</c>.</param>
     /// <param name="parallel">Optional thread limit; null runs on the calling thread.</param>
-    public static FloatImageBatch Sample(
-        NoiseSchedule schedule, FloatImageBatch x0, IReadOnlyList<int> timesteps, NoiseKey key, ParallelOptions? parallel = null)
+    public static ImageBatch<float> Sample(
+        NoiseSchedule schedule, ImageBatch<float> x0, IReadOnlyList<int> timesteps, NoiseKey key, ParallelOptions? parallel = null)
     {
         ArgumentNullException.ThrowIfNull(x0);
         ArgumentNullException.ThrowIfNull(timesteps);
         int[] t = timesteps.ToArray();
-        var result = new float[x0.Pixels.Length];
+        var result = new float[x0.Values.Length];
         if (parallel is null)
-            Sample(schedule, x0.Pixels, x0.PixelsPerImage, t, key, result);
+            Sample(schedule, x0.Values, x0.ValuesPerImage, t, key, result);
         else
-            Sample(schedule, x0.PixelMemory, x0.PixelsPerImage, t, key, result, parallel);
-        return FloatImageBatch.Own(x0.Count, x0.Width, x0.Height, result);
+            Sample(schedule, x0.Memory, x0.ValuesPerImage, t, key, result, parallel);
+        return ImageBatch<float>.Own(x0.Count, x0.Channels, x0.Height, x0.Width, result);
     }
 
     /// <summary>Images first … first + count − 1 on a chosen path (tests force each path and split).</summary>

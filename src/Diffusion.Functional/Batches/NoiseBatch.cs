@@ -1,3 +1,4 @@
+using Diffusion.Functional.Images;
 using Diffusion.Functional.Noise;
 
 namespace Diffusion.Functional.Batches;
@@ -45,18 +46,20 @@ public static class NoiseBatch
     /// the stream <c>key.Child(i)</c> (the generator of docs/noise.md).
     /// </summary>
     /// <param name="key">Image i uses the stream <c>key.Child(i)</c>.</param>
-    /// <param name="count">The number of images, ≥ 0.</param>
-    /// <param name="width">Pixels per row, ≥ 1.</param>
+    /// <param name="count">The number of images, ≥ 1.</param>
+    /// <param name="channels">Channels per image, ≥ 1.</param>
     /// <param name="height">Rows, ≥ 1.</param>
+    /// <param name="width">Values per row, ≥ 1.</param>
     /// <param name="parallel">Optional thread limit; null runs on the calling thread.</param>
-    public static FloatImageBatch StandardNormal(NoiseKey key, int count, int width, int height, ParallelOptions? parallel = null)
+    public static ImageBatch<float> StandardNormal(NoiseKey key, int count, int channels, int height, int width, ParallelOptions? parallel = null)
     {
-        var pixels = new float[FloatImageBatch.CheckShape(count, width, height)];
+        var values = new float[ImageBatch<float>.CheckShape(count, channels, height, width)];
+        int perImage = channels * height * width;
         if (parallel is null)
-            Fill(key, width * height, pixels);
+            Fill(key, perImage, values);
         else
-            Fill(key, width * height, pixels, parallel);
-        return FloatImageBatch.Own(count, width, height, pixels);
+            Fill(key, perImage, values, parallel);
+        return ImageBatch<float>.Own(count, channels, height, width, values);
     }
 
     /// <summary>Images first … first + count − 1 on a chosen path (tests force each path and split).</summary>

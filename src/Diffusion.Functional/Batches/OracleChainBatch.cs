@@ -1,3 +1,4 @@
+using Diffusion.Functional.Images;
 using Diffusion.Functional.Noise;
 using Diffusion.Functional.Schedules;
 
@@ -80,17 +81,17 @@ public static class OracleChainBatch
     /// <param name="s">The stop step, 0 ≤ s &lt; t.</param>
     /// <param name="key">Image i's chain key is <c>key.Child(i)</c>.</param>
     /// <param name="parallel">Optional thread limit; null runs on the calling thread.</param>
-    public static FloatImageBatch Run(
-        NoiseSchedule schedule, FloatImageBatch x0, FloatImageBatch xt, int t, int s, NoiseKey key, ParallelOptions? parallel = null)
+    public static ImageBatch<float> Run(
+        NoiseSchedule schedule, ImageBatch<float> x0, ImageBatch<float> xt, int t, int s, NoiseKey key, ParallelOptions? parallel = null)
     {
         ArgumentNullException.ThrowIfNull(x0);
         x0.RequireSameShape(xt, nameof(xt));
-        var result = new float[x0.Pixels.Length];
+        var result = new float[x0.Values.Length];
         if (parallel is null)
-            Run(schedule, x0.Pixels, xt.Pixels, x0.PixelsPerImage, t, s, key, result);
+            Run(schedule, x0.Values, xt.Values, x0.ValuesPerImage, t, s, key, result);
         else
-            Run(schedule, x0.PixelMemory, xt.PixelMemory, x0.PixelsPerImage, t, s, key, result, parallel);
-        return FloatImageBatch.Own(x0.Count, x0.Width, x0.Height, result);
+            Run(schedule, x0.Memory, xt.Memory, x0.ValuesPerImage, t, s, key, result, parallel);
+        return ImageBatch<float>.Own(x0.Count, x0.Channels, x0.Height, x0.Width, result);
     }
 
     /// <summary>Images first … first + count − 1 on a chosen path (tests force each path and split).</summary>

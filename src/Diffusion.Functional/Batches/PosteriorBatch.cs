@@ -1,3 +1,4 @@
+using Diffusion.Functional.Images;
 using Diffusion.Functional.Noise;
 using Diffusion.Functional.Schedules;
 
@@ -66,17 +67,17 @@ public static class PosteriorBatch
     /// <param name="t">The step t ∈ 1..T shared by the batch.</param>
     /// <param name="key">Image i uses the stream <c>key.Child(i)</c>.</param>
     /// <param name="parallel">Optional thread limit; null runs on the calling thread.</param>
-    public static FloatImageBatch Sample(
-        NoiseSchedule schedule, FloatImageBatch xt, FloatImageBatch x0, int t, NoiseKey key, ParallelOptions? parallel = null)
+    public static ImageBatch<float> Sample(
+        NoiseSchedule schedule, ImageBatch<float> xt, ImageBatch<float> x0, int t, NoiseKey key, ParallelOptions? parallel = null)
     {
         ArgumentNullException.ThrowIfNull(xt);
         xt.RequireSameShape(x0, nameof(x0));
-        var result = new float[xt.Pixels.Length];
+        var result = new float[xt.Values.Length];
         if (parallel is null)
-            Sample(schedule, xt.Pixels, x0.Pixels, xt.PixelsPerImage, t, key, result);
+            Sample(schedule, xt.Values, x0.Values, xt.ValuesPerImage, t, key, result);
         else
-            Sample(schedule, xt.PixelMemory, x0.PixelMemory, xt.PixelsPerImage, t, key, result, parallel);
-        return FloatImageBatch.Own(xt.Count, xt.Width, xt.Height, result);
+            Sample(schedule, xt.Memory, x0.Memory, xt.ValuesPerImage, t, key, result, parallel);
+        return ImageBatch<float>.Own(xt.Count, xt.Channels, xt.Height, xt.Width, result);
     }
 
     /// <summary>Images first … first + count − 1 on a chosen path (tests force each path and split).</summary>

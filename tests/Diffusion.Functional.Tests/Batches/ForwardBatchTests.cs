@@ -99,10 +99,10 @@ public class ForwardBatchTests
     public void Sample_ValuesInValuesOut_EqualsTheSpanKernel()
     {
         BatchCase c = BatchCases.Mnist(images: 5);
-        var x0 = FloatImageBatch.FromPixels(5, 28, 28, c.X0);
-        FloatImageBatch serial = ForwardBatch.Sample(c.Schedule, x0, c.Timesteps, c.Key);
-        FloatImageBatch parallel = ForwardBatch.Sample(c.Schedule, x0, c.Timesteps, c.Key, new ParallelOptions { MaxDegreeOfParallelism = 2 });
-        BatchCases.AssertSameBits(BatchCases.ForwardReference(c), serial.Pixels, "values in, values out");
+        var x0 = ImageBatch<float>.FromValues(5, 1, 28, 28, c.X0);
+        ImageBatch<float> serial = ForwardBatch.Sample(c.Schedule, x0, c.Timesteps, c.Key);
+        ImageBatch<float> parallel = ForwardBatch.Sample(c.Schedule, x0, c.Timesteps, c.Key, new ParallelOptions { MaxDegreeOfParallelism = 2 });
+        BatchCases.AssertSameBits(BatchCases.ForwardReference(c), serial.Values, "values in, values out");
         Assert.Equal(serial, parallel);
         Assert.Equal((5, 28, 28), (serial.Count, serial.Width, serial.Height));
     }

@@ -1,3 +1,4 @@
+using Diffusion.Functional.Images;
 using Diffusion.Functional.Batches;
 using Diffusion.Functional.Noise;
 using Diffusion.Functional.Tests.Noise;
@@ -62,11 +63,11 @@ public class NoiseBatchTests
     public void StandardNormal_IsANewBatchOfTheSameNumbers()
     {
         NoiseKey key = NoiseKey.FromSeed(32);
-        FloatImageBatch batch = NoiseBatch.StandardNormal(key, 4, 7, 3);
+        ImageBatch<float> batch = NoiseBatch.StandardNormal(key, 4, 1, 3, 7);
         var expected = new float[4 * 21];
         NoiseBatch.Fill(key, 21, expected);
-        BatchCases.AssertSameBits(expected, batch.Pixels, "StandardNormal");
-        Assert.Equal(batch, NoiseBatch.StandardNormal(key, 4, 7, 3, new ParallelOptions { MaxDegreeOfParallelism = 2 }));
+        BatchCases.AssertSameBits(expected, batch.Values, "StandardNormal");
+        Assert.Equal(batch, NoiseBatch.StandardNormal(key, 4, 1, 3, 7, new ParallelOptions { MaxDegreeOfParallelism = 2 }));
     }
 
     [Fact]

@@ -147,11 +147,11 @@ public class OracleChainBatchTests
     public void Run_ValuesInValuesOut_EqualsTheSpanKernel()
     {
         BatchCase c = BatchCases.Mnist(images: 5);
-        var x0 = FloatImageBatch.FromPixels(5, 28, 28, c.X0);
-        var xt = FloatImageBatch.FromPixels(5, 28, 28, c.Xt);
-        FloatImageBatch serial = OracleChainBatch.Run(c.Schedule, x0, xt, 50, 20, c.Key);
-        FloatImageBatch parallel = OracleChainBatch.Run(c.Schedule, x0, xt, 50, 20, c.Key, new ParallelOptions { MaxDegreeOfParallelism = 2 });
-        BatchCases.AssertSameBits(BatchCases.ChainReference(c, 50, 20), serial.Pixels, "values in, values out");
+        var x0 = ImageBatch<float>.FromValues(5, 1, 28, 28, c.X0);
+        var xt = ImageBatch<float>.FromValues(5, 1, 28, 28, c.Xt);
+        ImageBatch<float> serial = OracleChainBatch.Run(c.Schedule, x0, xt, 50, 20, c.Key);
+        ImageBatch<float> parallel = OracleChainBatch.Run(c.Schedule, x0, xt, 50, 20, c.Key, new ParallelOptions { MaxDegreeOfParallelism = 2 });
+        BatchCases.AssertSameBits(BatchCases.ChainReference(c, 50, 20), serial.Values, "values in, values out");
         Assert.Equal(serial, parallel);
     }
 

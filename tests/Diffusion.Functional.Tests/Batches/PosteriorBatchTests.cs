@@ -117,11 +117,11 @@ public class PosteriorBatchTests
     public void Sample_ValuesInValuesOut_EqualsTheSpanKernel()
     {
         BatchCase c = BatchCases.Mnist(images: 5);
-        var x0 = FloatImageBatch.FromPixels(5, 28, 28, c.X0);
-        var xt = FloatImageBatch.FromPixels(5, 28, 28, c.Xt);
-        FloatImageBatch serial = PosteriorBatch.Sample(c.Schedule, xt, x0, 700, c.Key);
-        FloatImageBatch parallel = PosteriorBatch.Sample(c.Schedule, xt, x0, 700, c.Key, new ParallelOptions { MaxDegreeOfParallelism = 2 });
-        BatchCases.AssertSameBits(BatchCases.PosteriorReference(c, 700), serial.Pixels, "values in, values out");
+        var x0 = ImageBatch<float>.FromValues(5, 1, 28, 28, c.X0);
+        var xt = ImageBatch<float>.FromValues(5, 1, 28, 28, c.Xt);
+        ImageBatch<float> serial = PosteriorBatch.Sample(c.Schedule, xt, x0, 700, c.Key);
+        ImageBatch<float> parallel = PosteriorBatch.Sample(c.Schedule, xt, x0, 700, c.Key, new ParallelOptions { MaxDegreeOfParallelism = 2 });
+        BatchCases.AssertSameBits(BatchCases.PosteriorReference(c, 700), serial.Values, "values in, values out");
         Assert.Equal(serial, parallel);
     }
 
