@@ -59,10 +59,10 @@ for (int s = 0; s < samplers.Length; s++)
 // softmax-weighted average of the training images (EmpiricalData). It is what a network trained to perfection on these
 // digits would compute, and it memorises them: every sample ends on one training digit. DDIM with 50 of the 1000 steps.
 MnistDigits digits = MnistSample.Load();
-var training = new EmpiricalData(ImageBatch.FromImages(Enumerable.Range(0, digits.Count).Select(i => digits.Image(i)).ToArray()));
+var training = new EmpiricalData(ImageBatch<double>.FromImages(Enumerable.Range(0, digits.Count).Select(i => digits.Image(i)).ToArray()));
 Denoiser digitDenoiser = training.Denoiser(schedule, PredictionTarget.X0);
 RespacedSchedule fiftySteps = RespacedSchedule.Uniform(schedule, 50);   // t = 20, 40, …, 1000
-ImageBatch samples = ReverseSampler.GenerateMany(fiftySteps, digitDenoiser, new DdimSampler(Eta: 0.0), 28, 28, 8, NoiseKey.FromSeed(42));
+ImageBatch<double> samples = ReverseSampler.GenerateMany(fiftySteps, digitDenoiser, new DdimSampler(Eta: 0.0), 28, 28, 8, NoiseKey.FromSeed(42));
 Console.WriteLine($"MNIST: {samples.Count} digits from pure noise, DDIM (η = 0) on {fiftySteps.Count} steps, empirical denoiser of {digits.Count} digits");
 var captions = new List<string>();
 for (int k = 0; k < samples.Count; k++)

@@ -31,9 +31,9 @@ public sealed record FigureData
     /// The first ≤ <see cref="MaxDigits"/> digits: the pixels the histogram counts, and the training set whose empirical
     /// denoiser (<c>EmpiricalData</c>) the sampling figures generate with.
     /// </summary>
-    public ImageBatch Digits { get; }
+    public ImageBatch<double> Digits { get; }
 
-    private FigureData(NoiseSchedule schedule, NoiseSchedule generationSchedule, Image digit, int digitClass, IReadOnlyList<Image> ofEachClass, ImageBatch digits)
+    private FigureData(NoiseSchedule schedule, NoiseSchedule generationSchedule, Image digit, int digitClass, IReadOnlyList<Image> ofEachClass, ImageBatch<double> digits)
     {
         Schedule = schedule;
         GenerationSchedule = generationSchedule;
@@ -73,7 +73,7 @@ public sealed record FigureData
             if (index < 0) throw new ArgumentException($"labels has no digit of class {c}; the class grid needs one of each 0–9.", nameof(labels));
             ofEachClass[c] = digits[index];
         }
-        ImageBatch first = ImageBatch.FromImages(digits.Take(MaxDigits).ToArray());
+        ImageBatch<double> first = ImageBatch<double>.FromImages(digits.Take(MaxDigits).ToArray());
         return new FigureData(schedule, generationSchedule, digits[digitIndex], labels[digitIndex], ofEachClass, first);
     }
 

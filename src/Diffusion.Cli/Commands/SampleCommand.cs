@@ -108,9 +108,9 @@ internal static class SampleCommand
             ulong seedValue = parsed.GetValue(seed);
             Denoiser denoiser = training.Denoiser(schedule, PredictionTarget.X0);
             RespacedSchedule plan = RespacedSchedule.Uniform(schedule, n);
-            ImageBatch samples = ReverseSampler.GenerateMany(plan, denoiser, settings, digits.Width, digits.Height, k, NoiseKey.FromSeed(seedValue));
+            ImageBatch<double> samples = ReverseSampler.GenerateMany(plan, denoiser, settings, digits.Width, digits.Height, k, NoiseKey.FromSeed(seedValue));
 
-            Image[] images = samples.Images().ToArray();
+            Image[] images = Enumerable.Range(0, samples.Count).Select(i => samples.ToImage(i)).ToArray();
             int[] nearest = images.Select(training.NearestIndex).ToArray();
             string what = $"{Describe(entry, etaValue)}, {n} steps";
             byte[] bytes = kind switch
@@ -127,7 +127,7 @@ internal static class SampleCommand
             console.Output.WriteLine($"wrote {path}: {k} digit{(k == 1 ? "" : "s")} from pure noise by {what} of {schedule.Steps}, with the empirical denoiser of {digits.Count} digits of {digits.Source}, seed {seedValue}");
             for (int i = 0; i < images.Length; i++)
             {
-                double distance = images[i].MaxAbsDifference(training.Images[nearest[i]]);
+                double distance = images[i].MaxAbsDifference(training.Images.ToImage(nearest[i]));
                 console.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"sample {i}: training digit {nearest[i]} (class {digits.Label(nearest[i])}), max |x_0 − digit| = {distance:G3}"));
             }

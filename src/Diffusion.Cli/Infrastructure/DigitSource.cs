@@ -48,8 +48,8 @@ internal static class DigitSource
     /// Every digit as x_0 in [−1, 1] (the values of <see cref="MnistDigits.Image"/>, bit for bit), written straight into
     /// one batch: 8 bytes a pixel once, not an image per digit and then a copy (849 MB for MNIST before, 376 MB now).
     /// </summary>
-    public static ImageBatch TrainingSet(MnistDigits digits) =>
-        ImageBatch.Create(digits.Count, digits.Width, digits.Height, (pixels, i) =>
+    public static ImageBatch<double> TrainingSet(MnistDigits digits) =>
+        ImageBatch<double>.Create(digits.Count, 1, digits.Height, digits.Width, (pixels, i) =>
         {
             ReadOnlySpan<byte> bytes = digits.PixelBytes(i);
             for (int p = 0; p < pixels.Length; p++) pixels[p] = PixelRange.SignedUnit.FromByte(bytes[p]);

@@ -37,8 +37,8 @@ public static class NpyFile
     /// <param name="type">The element type.</param>
     public static byte[] Encode(IReadOnlyList<Image> images, NpyElementType type = NpyElementType.Float32)
     {
-        ImageBatch batch = ImageBatch.FromImages(images);
-        return Encode(batch.Pixels, [batch.Count, batch.Height, batch.Width], type);
+        ImageBatch<double> batch = ImageBatch<double>.FromImages(images);
+        return Encode(batch.Values, [batch.Count, batch.Height, batch.Width], type);
     }
 
     /// <summary>A batch as an array of shape (N, C, H, W), NCHW as PyTorch and the batched samplers hold it.</summary>

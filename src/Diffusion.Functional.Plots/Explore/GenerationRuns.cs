@@ -23,7 +23,7 @@ internal static class GenerationRuns
     /// with the one key <paramref name="key"/> (so every run starts at the same x_T) and, at each t ≥ 1, the x̂_0 the step
     /// from x_t used, as the sampler reported it (the denoiser is never run again for the picture).
     /// </summary>
-    public static IReadOnlyList<GenerationRun> Compute(NoiseSchedule schedule, ImageBatch training, NoiseKey key)
+    public static IReadOnlyList<GenerationRun> Compute(NoiseSchedule schedule, ImageBatch<double> training, NoiseKey key)
     {
         var data = new EmpiricalData(training);
         Denoiser denoiser = data.Denoiser(schedule, PredictionTarget.X0);

@@ -60,7 +60,7 @@ internal static class GenerationStripFigure
                 figure.AddPlot(Panels.Image(state.X, "", state.Step == 0 ? (-1, 1) : Panels.OwnRange(state.X)));
             foreach (ChainState state in chains[r])
             {
-                Image shownX0 = state.Step == 0 ? data.Digits[nearest[r]] : denoiser.Predict(state.X, state.Step).Value;
+                Image shownX0 = state.Step == 0 ? data.Digits.ToImage(nearest[r]) : denoiser.Predict(state.X, state.Step).Value;
                 figure.AddPlot(Panels.Image(shownX0, "", (-1, 1)));
             }
         }

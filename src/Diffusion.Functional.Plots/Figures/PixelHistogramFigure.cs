@@ -30,11 +30,11 @@ internal static class PixelHistogramFigure
         bool first = true;
         foreach (int t in shown)
         {
-            var values = new double[digits.Pixels.Length];
+            var values = new double[digits.Values.Length];
             for (int i = 0; i < digits.Count; i++)
             {
-                var xt = ForwardProcess.Sample(data.Schedule, digits[i], t, key.Child((ulong)t).Child((ulong)i));
-                xt.Pixels.CopyTo(values.AsSpan(i * digits.PixelsPerImage));
+                var xt = ForwardProcess.Sample(data.Schedule, digits.ToImage(i), t, key.Child((ulong)t).Child((ulong)i));
+                xt.Pixels.CopyTo(values.AsSpan(i * digits.ValuesPerImage));
             }
             double[] histogram = PixelDensity.Histogram(values, Lo, Hi, Bins);
             Func<double, double> exact = PixelDensity.Marginal(digits, data.Schedule.AlphaBar(t));

@@ -33,14 +33,14 @@ internal static class PixelDensity
     /// from <paramref name="data"/>: the mixture Σ_v w_v·N(x; √ᾱ·v, 1 − ᾱ) over the distinct pixel values v with their
     /// frequencies w_v. Range: 0 ≤ ᾱ &lt; 1 (at ᾱ = 1 there is no density).
     /// </summary>
-    public static Func<double, double> Marginal(ImageBatch data, double alphaBar)
+    public static Func<double, double> Marginal(ImageBatch<double> data, double alphaBar)
     {
         ArgumentNullException.ThrowIfNull(data);
         if (!(alphaBar >= 0 && alphaBar < 1))
             throw new ArgumentOutOfRangeException(nameof(alphaBar), alphaBar, $"alphaBar = {alphaBar} is outside [0, 1).");
         var weights = new Dictionary<double, long>();
-        foreach (double v in data.Pixels) weights[v] = weights.GetValueOrDefault(v) + 1;
-        double total = data.Pixels.Length;
+        foreach (double v in data.Values) weights[v] = weights.GetValueOrDefault(v) + 1;
+        double total = data.Values.Length;
         var components = weights.OrderBy(kv => kv.Key).Select(kv => (Mean: Math.Sqrt(alphaBar) * kv.Key, Weight: kv.Value / total)).ToArray();
         double variance = 1 - alphaBar;
         double norm = 1 / Math.Sqrt(2 * Math.PI * variance);

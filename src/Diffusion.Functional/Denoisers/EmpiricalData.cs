@@ -14,10 +14,10 @@ namespace Diffusion.Functional.Denoisers;
 /// the denoiser returns the training image nearest to x_t/√ᾱ_t. Sampling with it from pure noise reproduces training images.
 /// </summary>
 /// <param name="Images">The training set, at least one image, in the data range (e.g. MNIST digits in [−1, 1]).</param>
-public sealed record EmpiricalData(ImageBatch Images)
+public sealed record EmpiricalData(ImageBatch<double> Images)
 {
     /// <summary>The training set.</summary>
-    public ImageBatch Images { get; } = Images ?? throw new ArgumentNullException(nameof(Images));
+    public ImageBatch<double> Images { get; } = Images ?? throw new ArgumentNullException(nameof(Images));
 
     /// <summary>
     /// The posterior weights w_m = q(x_0 = x^(m) | x_t), m = 0..M−1: a softmax of −‖x_t − √ᾱ_t·x^(m)‖²/(2(1 − ᾱ_t)),
@@ -38,7 +38,7 @@ public sealed record EmpiricalData(ImageBatch Images)
         for (int m = 0; m < logits.Length; m++)
         {
             // The squared distance itself, not ‖x_t‖² − 2a⟨x_t, x^(m)⟩ + a²‖x^(m)‖², which cancels when x_t is near a·x^(m).
-            double distance = EmpiricalKernels.SquaredDistance(EmpiricalKernels.BestPath, x, a, Images.ImagePixels(m));
+            double distance = EmpiricalKernels.SquaredDistance(EmpiricalKernels.BestPath, x, a, Images.ImageValues(m));
             logits[m] = -distance / twoNoiseVariance;
             largest = Math.Max(largest, logits[m]);
         }
@@ -89,7 +89,7 @@ public sealed record EmpiricalData(ImageBatch Images)
         var g = new double[Images.Count];
         for (int m = 0; m < g.Length; m++)
         {
-            ReadOnlySpan<double> y = Images.ImagePixels(m);
+            ReadOnlySpan<double> y = Images.ImageValues(m);
             double dot = 0.0, norm = 0.0;
             for (int p = 0; p < y.Length; p++)
             {
@@ -108,12 +108,12 @@ public sealed record EmpiricalData(ImageBatch Images)
     public Image PosteriorMean(NoiseSchedule schedule, Image xt, int t)
     {
         double[] weights = PosteriorWeights(schedule, xt, t);
-        var mean = new double[Images.PixelsPerImage];
+        var mean = new double[Images.ValuesPerImage];
         for (int m = 0; m < weights.Length; m++)
         {
             double w = weights[m];
             if (w == 0.0) continue; // underflowed weights (most of them at small t) contribute exactly nothing
-            EmpiricalKernels.AddScaled(EmpiricalKernels.BestPath, mean, w, Images.ImagePixels(m));
+            EmpiricalKernels.AddScaled(EmpiricalKernels.BestPath, mean, w, Images.ImageValues(m));
         }
         return Image.Own(Images.Width, Images.Height, mean);
     }
@@ -146,7 +146,7 @@ public sealed record EmpiricalData(ImageBatch Images)
         smallest = double.PositiveInfinity;
         for (int m = 0; m < Images.Count; m++)
         {
-            double distance = EmpiricalKernels.SquaredDistance(EmpiricalKernels.BestPath, x, a, Images.ImagePixels(m));
+            double distance = EmpiricalKernels.SquaredDistance(EmpiricalKernels.BestPath, x, a, Images.ImageValues(m));
             if (distance < smallest)
             {
                 smallest = distance;

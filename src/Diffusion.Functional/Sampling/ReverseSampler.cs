@@ -129,10 +129,10 @@ public static class ReverseSampler
     /// <paramref name="count"/> one-channel samples (DDPM Algorithm 2, or the sampler's chain) in one batch: sample k is
     /// <see cref="Generate(RespacedSchedule, Denoiser, ISampler, int, int, NoiseKey)"/> with <c>key.Child(k)</c>, bit for bit.
     /// </summary>
-    public static ImageBatch GenerateMany(RespacedSchedule plan, Denoiser denoiser, ISampler sampler, int width, int height, int count, NoiseKey key)
+    public static ImageBatch<double> GenerateMany(RespacedSchedule plan, Denoiser denoiser, ISampler sampler, int width, int height, int count, NoiseKey key)
     {
         ImageBatch<double> batch = Generate<double>(sampler, plan, denoiser, count, 1, height, width, key);
-        return ImageBatch.FromImages(Enumerable.Range(0, count).Select(k => batch.ToImage(k)).ToArray());
+        return ImageBatch<double>.FromImages(Enumerable.Range(0, count).Select(k => batch.ToImage(k)).ToArray());
     }
 
     /// <summary>

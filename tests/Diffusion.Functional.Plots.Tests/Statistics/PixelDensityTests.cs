@@ -23,11 +23,11 @@ public class PixelDensityTests
             Assert.Equal(inside, integral, 1e-12); // sums of ≤ 400 terms k/(n·w)·w: rounding only
         });
 
-    private static readonly Gen<ImageBatch> Batches =
+    private static readonly Gen<ImageBatch<double>> Batches =
         from w in Gen.Choose(1, 4)
         from n in Gen.Choose(1, 3)
         from bytes in Gen.ArrayOf(Gen.Choose(0, 255), w * w * n)
-        select ImageBatch.FromImages(Enumerable.Range(0, n)
+        select ImageBatch<double>.FromImages(Enumerable.Range(0, n)
             .Select(i => PixelRange.SignedUnit.ImageFromBytes(w, w, bytes.Skip(i * w * w).Take(w * w).Select(b => (byte)b).ToArray()))
             .ToArray());
 
@@ -54,7 +54,7 @@ public class PixelDensityTests
     public void Marginal_OfOneValue_IsTheGaussianOfDdpmEq4()
     {
         // One pixel value v = 1 (byte 255): q(x_t | x_0) = N(√ᾱ·1, 1 − ᾱ) exactly.
-        var batch = ImageBatch.FromImages([Image.Filled(2, 2, 1.0)]);
+        var batch = ImageBatch<double>.FromImages([Image.Filled(2, 2, 1.0)]);
         const double alphaBar = 0.36, x = 0.3;
         double expected = Math.Exp(-(x - 0.6) * (x - 0.6) / (2 * 0.64)) / Math.Sqrt(2 * Math.PI * 0.64);
         Assert.Equal(expected, PixelDensity.Marginal(batch, alphaBar)(x), 1e-15);

@@ -295,15 +295,15 @@ public sealed class TrainingSetTests
     {
         var digits = Diffusion.Functional.Data.Mnist.MnistSample.Load();
         var direct = Diffusion.Cli.Infrastructure.DigitSource.TrainingSet(digits);
-        var viaImages = Diffusion.Functional.Images.ImageBatch.FromImages(Enumerable.Range(0, digits.Count).Select(i => digits.Image(i)).ToArray());
+        var viaImages = Diffusion.Functional.Images.ImageBatch<double>.FromImages(Enumerable.Range(0, digits.Count).Select(i => digits.Image(i)).ToArray());
         Assert.Equal(viaImages, direct);
     }
 
     [Fact]
     public void ImageBatchCreate_RefusesNonFinitePixels_AndSizesPastOneArray()
     {
-        var e = Assert.Throws<ArgumentException>(() => Diffusion.Functional.Images.ImageBatch.Create(3, 2, 2, (pixels, i) => pixels.Fill(i == 2 ? double.NaN : 0.5)));
-        Assert.Contains("image 2, pixel 0 is NaN", e.Message);
-        Assert.Throws<ArgumentException>(() => Diffusion.Functional.Images.ImageBatch.Create(1 << 20, 1 << 10, 1 << 10, (_, _) => { }));
+        var e = Assert.Throws<ArgumentException>(() => Diffusion.Functional.Images.ImageBatch<double>.Create(3, 1, 2, 2, (pixels, i) => pixels.Fill(i == 2 ? double.NaN : 0.5)));
+        Assert.Contains("image 2, value 0 is NaN", e.Message);
+        Assert.Throws<ArgumentException>(() => Diffusion.Functional.Images.ImageBatch<double>.Create(1 << 20, 1, 1 << 10, 1 << 10, (_, _) => { }));
     }
 }

@@ -65,9 +65,9 @@ public sealed class SampleCommandTests : IDisposable
 
         // Built here from the documented parts: DDPM's linear schedule, 10 trailing steps, the x_0-denoiser of the sample.
         NoiseSchedule schedule = NoiseSchedule.Linear(1000, 1e-4, 0.02);
-        Denoiser denoiser = new EmpiricalData(ImageBatch.FromImages(Training)).Denoiser(schedule, PredictionTarget.X0);
-        ImageBatch expected = ReverseSampler.GenerateMany(RespacedSchedule.Uniform(schedule, 10), denoiser, settings, 28, 28, 3, NoiseKey.FromSeed(5));
-        Assert.Equal(expected.Pixels.ToArray().Select(v => (float)v), values);
+        Denoiser denoiser = new EmpiricalData(ImageBatch<double>.FromImages(Training)).Denoiser(schedule, PredictionTarget.X0);
+        ImageBatch<double> expected = ReverseSampler.GenerateMany(RespacedSchedule.Uniform(schedule, 10), denoiser, settings, 28, 28, 3, NoiseKey.FromSeed(5));
+        Assert.Equal(expected.Values.ToArray().Select(v => (float)v), values);
     }
 
     [Theory]

@@ -16,12 +16,12 @@ namespace Diffusion.Functional.Tests.Denoisers;
 public class EmpiricalDataTests
 {
     /// <summary>A small training set (2..12 images of 1..6 × 1..6 pixels in [−1, 1]).</summary>
-    private static readonly Gen<ImageBatch> TrainingSets =
+    private static readonly Gen<ImageBatch<double>> TrainingSets =
         from w in Gen.Choose(1, 6)
         from h in Gen.Choose(1, 6)
         from count in Gen.Choose(2, 12)
         from pixels in Gen.ArrayOf(Generators.Uniform(-1, 1), w * h * count)
-        select ImageBatch.FromImages(Enumerable.Range(0, count).Select(m => Image.FromPixels(w, h, pixels.AsSpan(m * w * h, w * h))).ToArray());
+        select ImageBatch<double>.FromImages(Enumerable.Range(0, count).Select(m => Image.FromPixels(w, h, pixels.AsSpan(m * w * h, w * h))).ToArray());
 
     [Property(MaxTest = 150)]
     public Property Weights_AreBayesRule_OverTheTrainingImages() => Prop.ForAll(
@@ -75,7 +75,7 @@ public class EmpiricalDataTests
     public void Weights_StayFinite_FarFromTheData()
     {
         // Logits of −1e12: without subtracting the largest, every exp underflows to 0 and the weights are 0/0.
-        var data = new EmpiricalData(ImageBatch.FromImages([Image.Filled(2, 2, -1.0), Image.Filled(2, 2, 1.0)]));
+        var data = new EmpiricalData(ImageBatch<double>.FromImages([Image.Filled(2, 2, -1.0), Image.Filled(2, 2, 1.0)]));
         NoiseSchedule schedule = NoiseSchedule.Linear(10, 1e-6, 0.02);
         double[] weights = data.PosteriorWeights(schedule, Image.Filled(2, 2, 3000.0), 1);
         Assert.Equal(new[] { 0.0, 1.0 }, weights);
@@ -87,11 +87,11 @@ public class EmpiricalDataTests
         // The optimal denoiser of an empirical distribution memorises it: DDPM and DDIM end on a training image
         // (the last step outputs x̂_0 at τ_1, which is one-hot there).
         NoiseSchedule schedule = NoiseSchedule.Linear(200, 1e-4, 0.02);
-        ImageBatch images = ImageBatch.FromImages(Enumerable.Range(0, 5).Select(m => NoiseImage.StandardNormal(NoiseKey.FromSeed((ulong)m), 4, 4)).ToArray());
+        ImageBatch<double> images = ImageBatch<double>.FromImages(Enumerable.Range(0, 5).Select(m => NoiseImage.StandardNormal(NoiseKey.FromSeed((ulong)m), 4, 4)).ToArray());
         var data = new EmpiricalData(images);
         foreach (ISampler settings in new ISampler[] { new DdpmSampler(DdpmVariance.FixedSmall), new DdimSampler(0.0) })
         {
-            ImageBatch generated = ReverseSampler.GenerateMany(RespacedSchedule.Uniform(schedule, 25), data.Denoiser(schedule, PredictionTarget.Epsilon), settings, 4, 4, 6, NoiseKey.FromSeed(8));
+            ImageBatch<double> generated = ReverseSampler.GenerateMany(RespacedSchedule.Uniform(schedule, 25), data.Denoiser(schedule, PredictionTarget.Epsilon), settings, 4, 4, 6, NoiseKey.FromSeed(8));
             foreach (Image sample in generated.Images())
                 Assert.Contains(images.Images(), x => x.MaxAbsDifference(sample) <= 1e-9);
         }
@@ -103,7 +103,7 @@ public class EmpiricalDataTests
         {
             // A training image moved by noise of scale 0..0.5, against the distances computed here; each training image
             // is its own nearest, unless an earlier one equals it (the set ends with a copy of its first image).
-            ImageBatch images = ImageBatch.FromImages([.. distinct.Images(), distinct[0]]);
+            ImageBatch<double> images = ImageBatch<double>.FromImages([.. distinct.Images(), distinct[0]]);
             var data = new EmpiricalData(images);
             Image probe = Image.Combine(1.0, images[seed % images.Count], noise, NoiseImage.StandardNormal(NoiseKey.FromSeed((ulong)seed), images.Width, images.Height));
             double[] distances = images.Images().Select(x => x.ToArray().Select((p, k) => (probe.Pixels[k] - p) * (probe.Pixels[k] - p)).Sum()).ToArray();
@@ -118,7 +118,7 @@ public class EmpiricalDataTests
     [Fact]
     public void PosteriorWeights_Rejects_AnotherShape()
     {
-        var data = new EmpiricalData(ImageBatch.FromImages([Image.Filled(2, 2, 0.0)]));
+        var data = new EmpiricalData(ImageBatch<double>.FromImages([Image.Filled(2, 2, 0.0)]));
         var error = Assert.Throws<ArgumentException>(() => data.PosteriorWeights(NoiseSchedule.Linear(10, 1e-4, 0.02), Image.Filled(3, 2, 0.0), 3));
         Assert.Contains("3×2", error.Message);
     }
@@ -126,7 +126,7 @@ public class EmpiricalDataTests
     [Fact]
     public void NearestIndex_Rejects_AnotherShape()
     {
-        var data = new EmpiricalData(ImageBatch.FromImages([Image.Filled(2, 2, 0.0)]));
+        var data = new EmpiricalData(ImageBatch<double>.FromImages([Image.Filled(2, 2, 0.0)]));
         Assert.Contains("image is 3×2", Assert.Throws<ArgumentException>(() => data.NearestIndex(Image.Filled(3, 2, 0.0))).Message);
     }
 

@@ -49,7 +49,7 @@ public class ImageTests
     public void Batch_FromImages_Throws_NamingTheImageWhoseShapeDiffers()
     {
         var error = Assert.Throws<ArgumentException>(() =>
-            ImageBatch.FromImages([Image.Filled(4, 4, 0), Image.Filled(4, 4, 1), Image.Filled(4, 3, 0)]));
+            ImageBatch<double>.FromImages([Image.Filled(4, 4, 0), Image.Filled(4, 4, 1), Image.Filled(4, 3, 0)]));
         Assert.Contains("images[2] is 4×3", error.Message);
     }
 
@@ -57,7 +57,7 @@ public class ImageTests
     public void Batch_KeepsImagesInOrder()
     {
         Image[] images = [Image.Filled(2, 2, 1), NoiseImage.StandardNormal(NoiseKey.FromSeed(3), 2, 2), Image.Filled(2, 2, -1)];
-        ImageBatch batch = ImageBatch.FromImages(images);
+        ImageBatch<double> batch = ImageBatch<double>.FromImages(images);
         Assert.Equal((3, 2, 2), (batch.Count, batch.Width, batch.Height));
         Assert.Equal(images, batch.Images());
         Assert.Throws<ArgumentOutOfRangeException>(() => batch[3]);

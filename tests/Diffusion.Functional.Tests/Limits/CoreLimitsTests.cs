@@ -129,7 +129,7 @@ public sealed class CoreLimitsTests
         // Three images; x_t = scale·(image 2 direction): every distance overflows a double, yet the weights are one-hot
         // on the image most aligned with x_t, as they are in exact arithmetic.
         var images = new[] { Image.FromPixels(2, 1, [-1.0, -1.0]), Image.FromPixels(2, 1, [0.0, 0.5]), Image.FromPixels(2, 1, [1.0, 1.0]) };
-        var data = new EmpiricalData(ImageBatch.FromImages(images));
+        var data = new EmpiricalData(ImageBatch<double>.FromImages(images));
         var schedule = NoiseSchedule.Linear(1000, 1e-4, 0.02);
         Image xt = Image.FromPixels(2, 1, [scale, scale]);
         int nearest = scale > 0 ? 2 : 0;
@@ -150,7 +150,7 @@ public sealed class CoreLimitsTests
     {
         // The rescaled path only runs when every logit is −∞; an ordinary x_t gives the weights of the plain softmax.
         var images = new[] { Image.FromPixels(2, 1, [-1.0, 0.25]), Image.FromPixels(2, 1, [0.5, 0.5]) };
-        var data = new EmpiricalData(ImageBatch.FromImages(images));
+        var data = new EmpiricalData(ImageBatch<double>.FromImages(images));
         var schedule = NoiseSchedule.Linear(10, 1e-4, 0.02);
         Image xt = Image.FromPixels(2, 1, [0.1, 0.2]);
         double a = schedule.SqrtAlphaBar(10), v = 2 * schedule.OneMinusAlphaBar(10);

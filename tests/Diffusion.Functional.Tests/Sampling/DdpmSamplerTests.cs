@@ -176,7 +176,7 @@ public class DdpmSamplerTests
         RespacedSchedule plan = RespacedSchedule.Uniform(schedule, 6);
         Denoiser denoiser = new GaussianData(Image.Filled(3, 2, 0.1), 0.5).Denoiser(schedule, PredictionTarget.V);
         NoiseKey key = NoiseKey.FromSeed(99);
-        ImageBatch batch = ReverseSampler.GenerateMany(plan, denoiser, new DdimSampler(0.5), 3, 2, 3, key);
+        ImageBatch<double> batch = ReverseSampler.GenerateMany(plan, denoiser, new DdimSampler(0.5), 3, 2, 3, key);
         for (int k = 0; k < 3; k++)
             Assert.Equal(ReverseSampler.Generate(plan, denoiser, new DdimSampler(0.5), 3, 2, key.Child((ulong)k)), batch[k]);
         Assert.NotEqual(batch[0], batch[1]);
