@@ -2,7 +2,7 @@ using Diffusion.Functional.Packaging.Tests.Support;
 
 namespace Diffusion.Functional.Packaging.Tests;
 
-/// <summary>What <c>dotnet pack</c> makes of src/: four packages with their symbols, the shared metadata, the right dependencies and contents.</summary>
+/// <summary>What <c>dotnet pack</c> makes of src/: five packages with their symbols, the shared metadata, the right dependencies and contents.</summary>
 [Collection(PackagingCollection.Name)]
 public class PackageTests(PackagingWorkspace workspace)
 {
@@ -85,6 +85,15 @@ public class PackageTests(PackagingWorkspace workspace)
     }
 
     [Fact]
+    public void OnnxPackage_DependsOnOnnxRuntimeAlone_AndEmbedsTheShippedModels()
+    {
+        NuGetPackage onnx = Package("Diffusion.Functional.Onnx");
+        Assert.Equal([$"Microsoft.ML.OnnxRuntime {Repository.PinnedVersion("Microsoft.ML.OnnxRuntime")}"], onnx.Dependencies);
+        onnx.File("lib/net10.0/Diffusion.Functional.Onnx.xml");
+        Assert.Equal(["mnist-classifier.onnx", "mnist-unet.onnx"], onnx.EmbeddedResources("lib/net10.0/Diffusion.Functional.Onnx.dll"));
+    }
+
+    [Fact]
     public void ToolPackage_IsADotnetToolWhoseCommandIsDiffusion()
     {
         NuGetPackage tool = Package(Repository.ToolPackageId);
@@ -109,6 +118,7 @@ public class PackageTests(PackagingWorkspace workspace)
                      ("Diffusion.Functional", "lib/net10.0/Diffusion.Functional.pdb"),
                      ("Diffusion.Functional.Data", "lib/net10.0/Diffusion.Functional.Data.pdb"),
                      ("Diffusion.Functional.Plots", "lib/net10.0/Diffusion.Functional.Plots.pdb"),
+                     ("Diffusion.Functional.Onnx", "lib/net10.0/Diffusion.Functional.Onnx.pdb"),
                      (Repository.ToolPackageId, "tools/net10.0/any/diffusion.pdb"),
                  })
         {

@@ -4,7 +4,7 @@ using Diffusion.Functional.Packaging.Tests.Support;
 
 namespace Diffusion.Functional.Packaging.Tests;
 
-/// <summary>The packaging settings read from the project files: one version, and only the four src projects packable.</summary>
+/// <summary>The packaging settings read from the project files: one version, and only the five src projects packable.</summary>
 public partial class PackagingConfigurationTests
 {
     private static IEnumerable<string> MSBuildFiles() =>
@@ -25,7 +25,7 @@ public partial class PackagingConfigurationTests
     }
 
     [Fact]
-    public void OnlyTheFourSourceProjects_ArePackable()
+    public void OnlyTheFiveSourceProjects_ArePackable()
     {
         Assert.Equal("false", Repository.SingleProperty(Repository.PathOf("Directory.Build.props"), "IsPackable"));
         var packable = MSBuildFiles()

@@ -14,12 +14,13 @@ public static class Repository
     /// <summary>The package version, read from its one definition in Directory.Build.props.</summary>
     public static string Version { get; } = SingleProperty(PathOf("Directory.Build.props"), "Version");
 
-    /// <summary>The four packable projects: package id and project file, relative to the root.</summary>
+    /// <summary>The five packable projects: package id and project file, relative to the root.</summary>
     public static IReadOnlyList<(string PackageId, string Project)> PackableProjects { get; } =
     [
         ("Diffusion.Functional", "src/Diffusion.Functional/Diffusion.Functional.csproj"),
         ("Diffusion.Functional.Data", "src/Diffusion.Functional.Data/Diffusion.Functional.Data.csproj"),
         ("Diffusion.Functional.Plots", "src/Diffusion.Functional.Plots/Diffusion.Functional.Plots.csproj"),
+        ("Diffusion.Functional.Onnx", "src/Diffusion.Functional.Onnx/Diffusion.Functional.Onnx.csproj"),
         ("Diffusion.Functional.Cli", "src/Diffusion.Cli/Diffusion.Cli.csproj"),
     ];
 
