@@ -73,7 +73,7 @@ public sealed class DiagonalGaussianData
         new ExactDenoiser<T>(this, schedule ?? throw new ArgumentNullException(nameof(schedule)), PredictionConversions.RequireDefined(target, nameof(target)));
 
     /// <summary>(k_j, o_j) with prediction_j = k_j·x_t,j + o_j: x̂_0 = μ + g·(x − a·μ), ε̂ = (x − a·x̂_0)/s, v̂ = a·ε̂ − s·x̂_0 (Salimans &amp; Ho 2022).</summary>
-    internal (double Slope, double Offset) Affine(NoiseSchedule schedule, PredictionTarget target, int t, int j)
+    public (double Slope, double Offset) Affine(NoiseSchedule schedule, PredictionTarget target, int t, int j)
     {
         double a = schedule.SqrtAlphaBar(t), s = schedule.SqrtOneMinusAlphaBar(t), v = _variance[j], mu = _mean[j];
         double marginal = schedule.AlphaBar(t) * v + schedule.OneMinusAlphaBar(t);
