@@ -32,6 +32,7 @@ public static class SamplerRegistry
         new("ddim", "DDIM: x̂_0 and ε̂ recombined at the next noise level; deterministic for η = 0", "Song et al. 2021, eqs. 12 and 16", 1, 1, false, ["eta"], o => new DdimSampler(o.Eta, o.Processing)),
         new("ddpm-mean", "DDPM's posterior mean without noise: a deterministic test double, not a sampler of the data law", "Ho et al. 2020, eq. 7", 1, 1, false, [], o => new PosteriorMeanSampler(o.Processing)),
         new("euler", "Euler's method for the probability-flow ODE in σ: DDIM with η = 0 in x/√ᾱ", "Karras et al. 2022, eq. 4 and Algorithm 1", 1, 1, false, [], _ => new EulerSampler()),
+        new("euler-ancestral", "Euler ancestral: an Euler ODE step to σ_down, then fresh noise σ_up (η = 1: DDPM's variance)", "Karras et al. 2022, eq. 6; Song et al. 2021, eq. 16", 1, 1, true, [], _ => new EulerAncestralSampler()),
         new("heun", "Heun's method for the probability-flow ODE in σ: an Euler step and the trapezoidal correction", "Karras et al. 2022, Algorithm 1", 2, 2, false, [], _ => new HeunSampler()),
         new("lms", "Adams–Bashforth in σ of order 4, the Lagrange basis integrated exactly", "Hairer, Nørsett & Wanner 1993, §III.1; Karras et al. 2022, eq. 4", 4, 1, false, [], _ => new LmsSampler()),
         new("dpmpp-2m", "DPM-Solver++(2M): exponential integrator in λ with D extrapolated from two evaluations", "Lu et al. 2022b, Algorithm 2", 2, 1, false, [], _ => new DpmSolverPlusPlus2MSampler()),
