@@ -37,6 +37,7 @@ public static class SamplerRegistry
         new("lms", "Adams–Bashforth in σ of order 4, the Lagrange basis integrated exactly", "Hairer, Nørsett & Wanner 1993, §III.1; Karras et al. 2022, eq. 4", 4, 1, false, [], _ => new LmsSampler()),
         new("dpmpp-2m", "DPM-Solver++(2M): exponential integrator in λ with D extrapolated from two evaluations", "Lu et al. 2022b, Algorithm 2", 2, 1, false, [], _ => new DpmSolverPlusPlus2MSampler()),
         new("dpmpp-3m", "DPM-Solver++(3M): exponential integrator in λ with D interpolated through three evaluations", "Lu et al. 2022b, §4 and Appendix B", 3, 1, false, [], _ => new DpmSolverPlusPlus3MSampler()),
+        new("dpmpp-2m-sde", "SDE-DPM-Solver++(2M): the 2M update for the reverse SDE in λ, with fresh noise σ'·√(1 − e^{−2h})", "Lu et al. 2022b, §5", 2, 1, true, [], _ => new DpmSolverPlusPlus2MSdeSampler()),
     ];
 
     /// <summary>The registered names, in order.</summary>
