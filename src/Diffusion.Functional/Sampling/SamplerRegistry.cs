@@ -35,6 +35,7 @@ public static class SamplerRegistry
         new("euler-ancestral", "Euler ancestral: an Euler ODE step to σ_down, then fresh noise σ_up (η = 1: DDPM's variance)", "Karras et al. 2022, eq. 6; Song et al. 2021, eq. 16", 1, 1, true, [], _ => new EulerAncestralSampler()),
         new("heun", "Heun's method for the probability-flow ODE in σ: an Euler step and the trapezoidal correction", "Karras et al. 2022, Algorithm 1", 2, 2, false, [], _ => new HeunSampler()),
         new("lms", "Adams–Bashforth in σ of order 4, the Lagrange basis integrated exactly", "Hairer, Nørsett & Wanner 1993, §III.1; Karras et al. 2022, eq. 4", 4, 1, false, [], _ => new LmsSampler()),
+        new("ipndm", "iPNDM: constant-step Adams–Bashforth of order 4 in σ (LMS on a grid uniform in σ)", "Zhang & Chen 2023, §4 and Appendix", 4, 1, false, [], _ => new IpndmSampler()),
         new("dpmpp-2m", "DPM-Solver++(2M): exponential integrator in λ with D extrapolated from two evaluations", "Lu et al. 2022b, Algorithm 2", 2, 1, false, [], _ => new DpmSolverPlusPlus2MSampler()),
         new("dpmpp-3m", "DPM-Solver++(3M): exponential integrator in λ with D interpolated through three evaluations", "Lu et al. 2022b, §4 and Appendix B", 3, 1, false, [], _ => new DpmSolverPlusPlus3MSampler()),
         new("dpmpp-2m-sde", "SDE-DPM-Solver++(2M): the 2M update for the reverse SDE in λ, with fresh noise σ'·√(1 − e^{−2h})", "Lu et al. 2022b, §5", 2, 1, true, [], _ => new DpmSolverPlusPlus2MSdeSampler()),

@@ -77,6 +77,7 @@ public sealed class SampleCommandTests : IDisposable
     [InlineData("euler-ancestral")]
     [InlineData("heun")]
     [InlineData("lms")]
+    [InlineData("ipndm")]
     [InlineData("dpmpp-2m")]
     [InlineData("dpmpp-3m")]
     [InlineData("dpmpp-2m-sde")]

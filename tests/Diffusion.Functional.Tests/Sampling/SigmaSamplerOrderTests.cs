@@ -46,7 +46,7 @@ public class SigmaSamplerOrderTests
         return -points.Sum(p => (p.X - mx) * (p.Y - my)) / points.Sum(p => (p.X - mx) * (p.X - mx));
     }
 
-    public static TheoryData<string> Deterministic => new(SamplerRegistry.All.Where(e => !e.Stochastic && e.Name is not ("ddim" or "ddpm-mean")).Select(e => e.Name));
+    public static TheoryData<string> Deterministic => new(SamplerRegistry.All.Where(e => !e.Stochastic && e.Name is not ("ddim" or "ddpm-mean" or "ipndm")).Select(e => e.Name));
 
     [Theory]
     [MemberData(nameof(Deterministic))]
@@ -106,6 +106,25 @@ public class SigmaSamplerOrderTests
         Assert.True(early >= 2.8, $"pre-asymptotic order {early:F3}");
         Assert.True(Math.Abs(rawOrder - 2.0) <= 0.3, $"asymptotic raw order {rawOrder:F3}, expected 2 (the warm-up's)");
         Assert.True(residualOrder >= 2.8, $"order without the warm-up's error {residualOrder:F3}, expected ≥ 3");
+    }
+
+    [Fact]
+    public void Ipndm_IsLmsOnAGridUniformInSigma_AndLosesItsOrderOnTheKarrasGrid()
+    {
+        // With equal steps the exact integrals of the Lagrange basis are the Adams–Bashforth weights (55, −59, 37, −9)/24,
+        // so on a σ grid of equal steps iPNDM and LMS are one method and LMS's proof is iPNDM's. On the Karras grid the
+        // constant weights ignore the changing step: a local error O(h·Δh) = O(h³) per step, so second order.
+        NoiseSchedule uniform = SigmaSpace.ScheduleOfSigmas(Enumerable.Range(1, 721).Select(k => 80.0 * k / 721).ToArray());
+        foreach (int d in new[] { 80, 20, 5 })
+        {
+            RespacedSchedule chain = Chain(uniform, d);
+            double[] ipndm = SamplerConvergence.OdeErrors(new IpndmSampler(), Data, chain, Start);
+            double[] lms = SamplerConvergence.OdeErrors(new LmsSampler(), Data, chain, Start);
+            for (int j = 0; j < ipndm.Length; j++)
+                Assert.True(Math.Abs(ipndm[j] - lms[j]) <= 1e-12, $"d = {d}, value {j}: ipndm {ipndm[j]:E6}, lms {lms[j]:E6}");
+        }
+        double order = Order(Errors(new IpndmSampler(), KarrasSchedule), 121);
+        Assert.True(Math.Abs(order - 2.0) <= 0.2, $"ipndm on the Karras grid: order {order:F3}, expected 2");
     }
 
     [Theory]
