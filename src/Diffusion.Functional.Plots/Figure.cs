@@ -32,6 +32,7 @@ public sealed record Figure(FigureId Id, string FileName, string Caption, int Wi
             FigureId.DigitClassGrid => DigitClassGridFigure.Build(data, key),
             FigureId.GenerationStrip => GenerationStripFigure.Build(data, key),
             FigureId.SamplerComparison => SamplerComparisonFigure.Build(data, key),
+            FigureId.SamplerOrder => SamplerOrderFigure.Build(),
             _ => throw new ArgumentOutOfRangeException(nameof(Id), Id, $"Id = {Id} is not a FigureId."),
         };
         foreach (Plot plot in figure.Subplots.GetPlots()) ShippedFont.ApplyTo(plot);

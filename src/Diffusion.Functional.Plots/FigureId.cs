@@ -32,4 +32,7 @@ public enum FigureId
 
     /// <summary>DDPM against DDIM (η = 0) on T/100, T/20 and T/5 steps from the same starting noise.</summary>
     SamplerComparison = 9,
+
+    /// <summary>The exact error of the deterministic σ-space samplers against the probability-flow ODE, against NFE, log-log.</summary>
+    SamplerOrder = 10,
 }

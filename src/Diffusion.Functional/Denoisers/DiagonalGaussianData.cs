@@ -91,6 +91,30 @@ public sealed class DiagonalGaussianData
         };
     }
 
+    /// <summary>
+    /// The exact probability-flow ODE map from timestep t to timestep s ≤ t for one value j: in x̃ = x/√ᾱ the ODE
+    /// dx̃/dσ = (x̃ − D(x̃; σ))/σ (Karras et al. 2022, eq. 4) has D = μ_j + v_j/(v_j + σ²)·(x̃ − μ_j), so x̃ − μ_j grows as
+    /// √(v_j + σ²) and x_s = √ᾱ_s·(μ_j + (x_t/√ᾱ_t − μ_j)·√((v_j + σ_s²)/(v_j + σ_t²))) (docs/samplers.md, "The exact solution").
+    /// </summary>
+    /// <param name="schedule">The schedule of t and s (σ_t = √((1 − ᾱ_t)/ᾱ_t), ᾱ_t &gt; 0).</param>
+    /// <param name="t">The start, 0..T.</param>
+    /// <param name="xt">x_t of value <paramref name="value"/>.</param>
+    /// <param name="s">The end, 0..t.</param>
+    /// <param name="value">j, the value's index in an image.</param>
+    public double ProbabilityFlow(NoiseSchedule schedule, int t, double xt, int s, int value)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        Guard.TimestepOrZero(t, schedule.Steps);
+        Guard.TimestepOrZero(s, schedule.Steps);
+        if (s > t) throw new ArgumentOutOfRangeException(nameof(s), s, $"s = {s} is after t = {t}; the probability-flow map runs from t down to s ≤ t.");
+        double a = schedule.SqrtAlphaBar(t);
+        if (a == 0.0) throw new ArgumentOutOfRangeException(nameof(t), t, $"ᾱ_{t} = 0 (σ = ∞): the probability-flow map starts at a finite noise level.");
+        double v = _variance[value], mu = _mean[value];
+        double sigmaT = Sampling.SigmaSpace.Sigma(schedule, t), sigmaS = Sampling.SigmaSpace.Sigma(schedule, s);
+        double growth = Math.Sqrt((v + sigmaS * sigmaS) / (v + sigmaT * sigmaT));
+        return schedule.SqrtAlphaBar(s) * (mu + (xt / a - mu) * growth);
+    }
+
     /// <summary><paramref name="count"/> samples x_0 = μ + √v ⊙ z of the data, image k's z from the stream <c>key.Child(k)</c> (docs/conventions.md).</summary>
     public ImageBatch<T> Sample<T>(int count, NoiseKey key) where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -31,6 +31,14 @@ public static class SamplerRegistry
         new("ddpm", "DDPM ancestral sampling: the posterior mean at x̂_0 plus fresh noise of variance β̃_t", "Ho et al. 2020, Algorithm 2 and eq. 7", 1, 1, true, [], o => new DdpmSampler(o.Variance, o.Processing)),
         new("ddim", "DDIM: x̂_0 and ε̂ recombined at the next noise level; deterministic for η = 0", "Song et al. 2021, eqs. 12 and 16", 1, 1, false, ["eta"], o => new DdimSampler(o.Eta, o.Processing)),
         new("ddpm-mean", "DDPM's posterior mean without noise: a deterministic test double, not a sampler of the data law", "Ho et al. 2020, eq. 7", 1, 1, false, [], o => new PosteriorMeanSampler(o.Processing)),
+        new("euler", "Euler's method for the probability-flow ODE in σ: DDIM with η = 0 in x/√ᾱ", "Karras et al. 2022, eq. 4 and Algorithm 1", 1, 1, false, [], _ => new EulerSampler()),
+        new("euler-ancestral", "Euler ancestral: an Euler ODE step to σ_down, then fresh noise σ_up (η = 1: DDPM's variance)", "Karras et al. 2022, eq. 6; Song et al. 2021, eq. 16", 1, 1, true, [], _ => new EulerAncestralSampler()),
+        new("heun", "Heun's method for the probability-flow ODE in σ: an Euler step and the trapezoidal correction", "Karras et al. 2022, Algorithm 1", 2, 2, false, [], _ => new HeunSampler()),
+        new("lms", "Adams–Bashforth in σ of order 4, the Lagrange basis integrated exactly", "Hairer, Nørsett & Wanner 1993, §III.1; Karras et al. 2022, eq. 4", 4, 1, false, [], _ => new LmsSampler()),
+        new("ipndm", "iPNDM: constant-step Adams–Bashforth of order 4 in σ (LMS on a grid uniform in σ)", "Zhang & Chen 2023, §4 and Appendix", 4, 1, false, [], _ => new IpndmSampler()),
+        new("dpmpp-2m", "DPM-Solver++(2M): exponential integrator in λ with D extrapolated from two evaluations", "Lu et al. 2022b, Algorithm 2", 2, 1, false, [], _ => new DpmSolverPlusPlus2MSampler()),
+        new("dpmpp-3m", "DPM-Solver++(3M): exponential integrator in λ with D interpolated through three evaluations", "Lu et al. 2022b, §4 and Appendix B", 3, 1, false, [], _ => new DpmSolverPlusPlus3MSampler()),
+        new("dpmpp-2m-sde", "SDE-DPM-Solver++(2M): the 2M update for the reverse SDE in λ, with fresh noise σ'·√(1 − e^{−2h})", "Lu et al. 2022b, §5", 2, 1, true, [], _ => new DpmSolverPlusPlus2MSdeSampler()),
     ];
 
     /// <summary>The registered names, in order.</summary>

@@ -29,6 +29,8 @@ public class FigureSnapshotTests
 
     [Fact] public void SamplerComparison() => Verify(FigureId.SamplerComparison, nameof(SamplerComparison));
 
+    [Fact] public void SamplerOrder() => Verify(FigureId.SamplerOrder, nameof(SamplerOrder));
+
     [Fact]
     public void EveryFigureOfTheCatalogue_HasASnapshotTestNamedAfterIt()
     {

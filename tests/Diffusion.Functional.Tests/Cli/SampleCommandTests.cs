@@ -73,6 +73,14 @@ public sealed class SampleCommandTests : IDisposable
     [Theory]
     [InlineData("ddpm")]
     [InlineData("ddim")]
+    [InlineData("euler")]
+    [InlineData("euler-ancestral")]
+    [InlineData("heun")]
+    [InlineData("lms")]
+    [InlineData("ipndm")]
+    [InlineData("dpmpp-2m")]
+    [InlineData("dpmpp-3m")]
+    [InlineData("dpmpp-2m-sde")]
     public void EveryDigit_IsATrainingDigit_AndTheOutputNamesWhichOne(string sampler)
     {
         // The empirical denoiser is the optimal denoiser of the 1000 training digits: at the last kept step (t = 100,

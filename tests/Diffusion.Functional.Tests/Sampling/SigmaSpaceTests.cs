@@ -1,0 +1,137 @@
+using Diffusion.Functional.Parameterisation;
+using Diffusion.Functional.Sampling;
+using Diffusion.Functional.Schedules;
+using Diffusion.Functional.Tests.Support;
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+
+namespace Diffusion.Functional.Tests.Sampling;
+
+/// <summary>σ, λ, the σ grids, their quantisation onto timesteps and the preconditioning D = c_skip·x̃ + c_out·F(c_in·x̃).</summary>
+public class SigmaSpaceTests
+{
+    [Property(MaxTest = 200)]
+    public Property Sigma_SquaredIsOneMinusAlphaBarOverAlphaBar_AndLambdaIsMinusItsLog() => Prop.ForAll(Generators.ScheduleAndStep.ToArbitrary(), c =>
+    {
+        var (schedule, t) = c;
+        double sigma = SigmaSpace.Sigma(schedule, t);
+        Approx.Relative(schedule.OneMinusAlphaBar(t) / schedule.AlphaBar(t), sigma * sigma, 1e-14, "σ²");
+        Approx.Absolute(-Math.Log(sigma), SigmaSpace.Lambda(schedule, t), 1e-12, "λ = −log σ");
+        Approx.Relative(schedule.AlphaBar(t), SigmaSpace.AlphaBarOfSigma(sigma), 1e-13, "ᾱ = 1/(1 + σ²)");
+    });
+
+    [Fact]
+    public void Sigma_IsZeroAtTheData_AndInfiniteAtZeroTerminalSnr()
+    {
+        Assert.Equal(0.0, SigmaSpace.Sigma(CanonicalSchedules.Ddpm, 0));
+        NoiseSchedule zero = ZeroTerminalSnr.Rescale(CanonicalSchedules.Ddpm);
+        Assert.Equal(double.PositiveInfinity, SigmaSpace.Sigma(zero, zero.Steps));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(10)]
+    [InlineData(1000)]
+    public void KarrasSigmas_RunFromSigmaMaxToSigmaMin_ThenZero_EvenlyInSigmaToTheOneOverRho(int count)
+    {
+        double[] sigmas = SigmaSpace.KarrasSigmas(count, 0.002, 80.0, 7.0);
+        Assert.Equal(count + 1, sigmas.Length);
+        Assert.Equal(80.0, sigmas[0], 12);
+        Assert.Equal(0.0, sigmas[^1]);
+        if (count > 1) Assert.Equal(0.002, sigmas[count - 1], 14);
+        for (int i = 1; i < count; i++)
+        {
+            Assert.True(sigmas[i] < sigmas[i - 1]);
+            // Karras et al. 2022, eq. 5: σ^{1/ρ} is linear in i.
+            double step = Math.Pow(sigmas[i], 1 / 7.0) - Math.Pow(sigmas[i - 1], 1 / 7.0);
+            Approx.Absolute((Math.Pow(0.002, 1 / 7.0) - Math.Pow(80.0, 1 / 7.0)) / (count - 1), step, 1e-13, "Δσ^{1/ρ}");
+        }
+    }
+
+    [Fact]
+    public void ExponentialSigmas_HaveEqualStepsInLambda()
+    {
+        double[] sigmas = SigmaSpace.ExponentialSigmas(12, 0.01, 50.0);
+        double h = Math.Log(sigmas[0] / sigmas[1]);
+        for (int i = 1; i < 11; i++) Approx.Relative(h, Math.Log(sigmas[i] / sigmas[i + 1]), 1e-12, "h");
+        Assert.Equal(0.0, sigmas[^1]);
+        Approx.Relative(0.01, sigmas[11], 1e-14, "σ_min");
+    }
+
+    [Fact]
+    public void ScheduleOfSigmas_HasExactlyThoseNoiseLevelsAtItsTimesteps()
+    {
+        double[] levels = [0.01, 0.1, 0.5, 2.0, 30.0, 200.0];
+        NoiseSchedule schedule = SigmaSpace.ScheduleOfSigmas(levels);
+        for (int t = 1; t <= levels.Length; t++) Approx.Relative(levels[t - 1], SigmaSpace.Sigma(schedule, t), 1e-13, $"σ_{t}");
+        Assert.Throws<ArgumentException>(() => SigmaSpace.ScheduleOfSigmas([0.5, 0.5]));
+    }
+
+    [Fact]
+    public void NearestTimesteps_KeepsACollidingTimestepOnce_DiffusersIssue5687()
+    {
+        // 200 Karras levels on a 1000-step schedule: near σ_min the levels are closer than the schedule's own steps and
+        // round onto the same timesteps; each is kept once and is the nearest in log σ to some requested level.
+        NoiseSchedule schedule = CanonicalSchedules.Ddpm;
+        double[] sigmas = SigmaSpace.KarrasSigmas(200, SigmaSpace.Sigma(schedule, 1), SigmaSpace.Sigma(schedule, 1000));
+        RespacedSchedule plan = SigmaSpace.NearestTimesteps(schedule, sigmas);
+        Assert.True(plan.Count < 200, $"expected collisions, got {plan.Count} distinct timesteps");
+        Assert.Equal(1, plan.Timesteps[0]);
+        Assert.Equal(1000, plan.Timesteps[^1]);
+        Assert.Equal(plan.Count, plan.Timesteps.Distinct().Count());
+        foreach (int t in plan.Timesteps)
+        {
+            double best = sigmas[..^1].Min(s => Math.Abs(Math.Log(s) - Math.Log(SigmaSpace.Sigma(schedule, t))));
+            Assert.True(best <= 0.5 * Math.Abs(Math.Log(SigmaSpace.Sigma(schedule, Math.Min(t + 1, 1000)) / SigmaSpace.Sigma(schedule, Math.Max(t - 1, 1)))) + 1e-12, $"t = {t} is nearest to no requested σ");
+        }
+        // and every sampler runs on it without a NaN
+        foreach (SamplerEntry entry in SamplerRegistry.All) Assert.All(SamplerEdgeCaseTests.Run(entry, plan), v => Assert.True(double.IsFinite(v)));
+    }
+
+    [Property(MaxTest = 300)]
+    public Property Preconditioning_OfEachTarget_GivesTheDenoisedValueOfThePredictionConversions() => Prop.ForAll(
+        (from level in DiffusionGenerators.NoiseLevels
+         from target in DiffusionGenerators.Targets
+         from xt in Generators.NoisyValue
+         from prediction in Generators.NoisyValue
+         select (level, target, xt, prediction)).ToArbitrary(),
+        sample =>
+        {
+            var (level, target, xt, prediction) = sample;
+            // x̃ = x_t/√ᾱ and σ = √(1 − ᾱ)/√ᾱ: D(x̃; σ) must be the x̂_0 that DDPM eq. 4 / Salimans & Ho 2022 give.
+            double sigma = level.SqrtOneMinusAlphaBar / level.SqrtAlphaBar, xTilde = xt / level.SqrtAlphaBar;
+            Preconditioning c = SigmaSpace.PreconditioningOf(target, sigma);
+            Approx.Relative(level.SqrtAlphaBar, c.CIn, 1e-13, "c_in = 1/√(1 + σ²) = √ᾱ");
+            double expected = PredictionConversions.ToX0(target, prediction, xt, level);
+            Approx.Absolute(expected, c.Denoised(xTilde, prediction), 1e-11 * (1.0 + Math.Abs(xTilde) + sigma * Math.Abs(prediction)), $"{target}: D");
+        });
+
+    [Fact]
+    public void Preconditioning_OfV_DividesByOnePlusSigmaSquared_NotItsSquareRoot()
+    {
+        // The bug named in issue 11: v-prediction's c_skip is 1/(σ² + 1) (Salimans & Ho 2022; Karras et al. 2022, Table 1).
+        Preconditioning c = SigmaSpace.PreconditioningOf(PredictionTarget.V, 3.0);
+        Assert.Equal(0.1, c.CSkip, 15);
+        Assert.Equal(-3.0 / Math.Sqrt(10.0), c.COut, 15);
+    }
+
+    [Property(MaxTest = 200)]
+    public Property EdmPreconditioning_HasUnitInputVariance_AndSkipPlusOutputSquaredIsOne() => Prop.ForAll(
+        Generators.LogUniform(1e-3, 1e3).ToArbitrary(), Generators.LogUniform(0.05, 5).ToArbitrary(), (sigma, sigmaData) =>
+        {
+            Preconditioning c = SigmaSpace.EdmPreconditioning(sigma, sigmaData);
+            Approx.Relative(1.0, c.CIn * c.CIn * (sigma * sigma + sigmaData * sigmaData), 1e-14, "c_in²(σ² + σ_d²)");
+            Approx.Relative(1.0, c.CSkip + c.COut * c.COut / (sigmaData * sigmaData), 1e-14, "c_skip + c_out²/σ_d²");
+        });
+
+    [Fact]
+    public void BadGrids_AreRefused_NamingTheValue()
+    {
+        Assert.Contains("sigmaMin", Assert.Throws<ArgumentOutOfRangeException>(() => SigmaSpace.KarrasSigmas(5, 0.0, 80.0)).Message);
+        Assert.Contains("rho", Assert.Throws<ArgumentOutOfRangeException>(() => SigmaSpace.KarrasSigmas(5, 0.1, 80.0, -1.0)).Message);
+        Assert.Contains("sigmaMax", Assert.Throws<ArgumentOutOfRangeException>(() => SigmaSpace.ExponentialSigmas(5, 1.0, 0.5)).Message);
+        Assert.Throws<ArgumentException>(() => SigmaSpace.NearestTimesteps(CanonicalSchedules.Ddpm, [0.0]));
+    }
+}
