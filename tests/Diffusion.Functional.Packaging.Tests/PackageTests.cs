@@ -85,10 +85,11 @@ public class PackageTests(PackagingWorkspace workspace)
     }
 
     [Fact]
-    public void OnnxPackage_DependsOnOnnxRuntimeAlone_AndEmbedsTheShippedModels()
+    public void OnnxPackage_DependsOnTheCoreAndOnnxRuntime_AndEmbedsTheShippedModels()
     {
+        // The core for OnnxBatchDenoiser (the adapter to the samplers' IBatchDenoiser), ONNX Runtime for the sessions.
         NuGetPackage onnx = Package("Diffusion.Functional.Onnx");
-        Assert.Equal([$"Microsoft.ML.OnnxRuntime {Repository.PinnedVersion("Microsoft.ML.OnnxRuntime")}"], onnx.Dependencies);
+        Assert.Equal(["Diffusion.Functional 1.0.0", $"Microsoft.ML.OnnxRuntime {Repository.PinnedVersion("Microsoft.ML.OnnxRuntime")}"], onnx.Dependencies);
         onnx.File("lib/net10.0/Diffusion.Functional.Onnx.xml");
         Assert.Equal(["mnist-classifier.onnx", "mnist-unet.onnx"], onnx.EmbeddedResources("lib/net10.0/Diffusion.Functional.Onnx.dll"));
     }
