@@ -30,7 +30,9 @@ internal sealed class SamplerLoop<T> where T : unmanaged, IFloatingPointIeee754<
         int length = start.Values.Length;
         _timesteps = new int[_count];
         _current = start.Values.ToArray();
-        _next = new T[length];
+        // Without an observer nobody needs x_t after its step, so the step writes x_{t−1} over it (element by element:
+        // every kernel reads value j before it writes value j): one batch-sized array less to stream through the cache.
+        _next = run.Observer is null ? _current : new T[length];
         _prediction = new T[length];
         _interpolation = run.Denoiser.PredictsVariance ? new T[length] : [];
         _x0 = new T[length];
