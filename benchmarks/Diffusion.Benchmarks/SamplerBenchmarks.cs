@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using Diffusion.Functional.Batches;
 using Diffusion.Functional.Denoisers;
 using Diffusion.Functional.Images;
 using Diffusion.Functional.Noise;
@@ -45,6 +46,25 @@ public class SamplerBenchmarks : BatchBenchmarks
         {
             Parallel = Threads == 1 ? null : Workload.Parallel(Threads),
         });
+
+    /// <summary>
+    /// B's kernel in D's order: one posterior step for the whole batch at a time (PosteriorBatch), 50 times, so that the
+    /// cost of stepping the batch step by step (as any batched denoiser forces) is seen apart from the sampler's own work.
+    /// </summary>
+    [Benchmark(OperationsPerInvoke = PixelSteps)]
+    public void PosteriorStepsBatchMajor()
+    {
+        NoiseKey key = NextKey();
+        float[] state = _stateA, next = _stateB;
+        Work.Xt.CopyTo(state, 0);
+        for (int step = Workload.ChainStart; step > Workload.ChainStart - Steps; step--)
+        {
+            PosteriorBatch.Sample(Work.Schedule, state, Work.X0, Workload.Pixels, step, key.Child((ulong)step), next);
+            (state, next) = (next, state);
+        }
+    }
+
+    private readonly float[] _stateA = new float[Workload.Images * Workload.Pixels], _stateB = new float[Workload.Images * Workload.Pixels];
 
     /// <summary>One 28 × 28 image: the fixed cost of a step; one operation = one step.</summary>
     [Benchmark(OperationsPerInvoke = Steps)]
