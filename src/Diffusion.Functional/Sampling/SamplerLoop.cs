@@ -21,6 +21,7 @@ internal sealed class SamplerLoop<T> where T : unmanaged, IFloatingPointIeee754<
     private readonly T[] _prediction, _interpolation, _x0, _epsilon;
     private T[] _current, _next;
     private int _timestep;
+    private readonly T[] _scratch;
 
     public SamplerLoop(SamplerRun<T> run)
     {
@@ -37,6 +38,7 @@ internal sealed class SamplerLoop<T> where T : unmanaged, IFloatingPointIeee754<
         _interpolation = run.Denoiser.PredictsVariance ? new T[length] : [];
         _x0 = new T[length];
         _epsilon = new T[length];
+        _scratch = new T[2 * _perImage];
     }
 
     /// <summary>x_t of the step about to be taken. Its memory is reused after the step: the denoiser must not keep it.</summary>
@@ -57,7 +59,8 @@ internal sealed class SamplerLoop<T> where T : unmanaged, IFloatingPointIeee754<
         bool variance = _interpolation.Length > 0;
         SamplerKernels.ForEachRange(_count, _run.Parallel, (first, count) =>
         {
-            var scratch = new T[2 * perImage];
+            // On the calling thread one buffer serves every step; ranges on other threads each need their own.
+            T[] scratch = _run.Parallel is null ? _scratch : new T[2 * perImage];
             for (int k = first; k < first + count; k++)
             {
                 int offset = k * perImage;
