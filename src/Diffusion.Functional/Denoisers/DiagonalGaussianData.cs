@@ -69,7 +69,8 @@ public sealed class DiagonalGaussianData
     /// DDPM eq. 4), predicting <paramref name="target"/>: every prediction is affine in x_t value by value, p_j = k_j·x_j + o_j,
     /// with (k, o) computed in double once per timestep and rounded once to T.
     /// </summary>
-    public IBatchDenoiser<T> Denoiser<T>(NoiseSchedule schedule, PredictionTarget target) where T : unmanaged, IFloatingPointIeee754<T> =>
+    /// <remarks>It is also the exact <see cref="IContinuousDenoiser{T}"/> at any σ &gt; 0 (<see cref="DenoisedAt"/>).</remarks>
+    public IContinuousDenoiser<T> Denoiser<T>(NoiseSchedule schedule, PredictionTarget target) where T : unmanaged, IFloatingPointIeee754<T> =>
         new ExactDenoiser<T>(this, schedule ?? throw new ArgumentNullException(nameof(schedule)), PredictionConversions.RequireDefined(target, nameof(target)));
 
     /// <summary>(k_j, o_j) with prediction_j = k_j·x_t,j + o_j: x̂_0 = μ + g·(x − a·μ), ε̂ = (x − a·x̂_0)/s, v̂ = a·ε̂ − s·x̂_0 (Salimans &amp; Ho 2022).</summary>
@@ -89,6 +90,18 @@ public sealed class DiagonalGaussianData
             PredictionTarget.V => (a * epsSlope - s * x0Slope, a * epsOffset - s * x0Offset),
             _ => throw new ArgumentOutOfRangeException(nameof(target), target, $"target = {target} is not a PredictionTarget (Epsilon, X0 or V)."),
         };
+    }
+
+    /// <summary>
+    /// (k_j, o_j) with D(x̃; σ)_j = k_j·x̃_j + o_j at any noise level σ &gt; 0: k = v_j/(v_j + σ²), o = μ_j·σ²/(v_j + σ²), the
+    /// posterior mean E[x_0 | x_0 + σ·ε = x̃] of the prior N(μ_j, v_j) (Karras et al. 2022, eq. 3; conjugate-Gaussian Bayes' rule).
+    /// </summary>
+    public (double Slope, double Offset) DenoisedAt(double sigma, int j)
+    {
+        if (!(sigma > 0.0) || !double.IsFinite(sigma))
+            throw new ArgumentOutOfRangeException(nameof(sigma), sigma, $"sigma = {sigma} is not allowed; D(x̃; σ) is evaluated at a finite σ > 0.");
+        double v = _variance[j], noise = sigma * sigma, marginal = v + noise;
+        return (v / marginal, _mean[j] * noise / marginal);
     }
 
     /// <summary>
@@ -130,7 +143,7 @@ public sealed class DiagonalGaussianData
         return ImageBatch<T>.Own(count, Channels, Height, Width, values);
     }
 
-    private sealed class ExactDenoiser<T>(DiagonalGaussianData data, NoiseSchedule schedule, PredictionTarget target) : IBatchDenoiser<T>
+    private sealed class ExactDenoiser<T>(DiagonalGaussianData data, NoiseSchedule schedule, PredictionTarget target) : IContinuousDenoiser<T>
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         // One table per timestep, made on first use; a race makes the same table twice, never a torn one (a reference write).
@@ -152,6 +165,27 @@ public sealed class DiagonalGaussianData
             {
                 AffineTable table = Table(Guard.Timestep(timesteps[k], schedule.Steps, "timesteps"));
                 MultiplyAdd(table.Slope, xt.ImageValues(k), table.Offset, prediction.Slice(k * per, per));
+            }
+        }
+
+        public void Denoise(ImageBatch<T> xTilde, ReadOnlySpan<double> sigmas, Span<T> denoised)
+        {
+            ArgumentNullException.ThrowIfNull(xTilde);
+            if (xTilde.Channels != data.Channels || xTilde.Height != data.Height || xTilde.Width != data.Width)
+                throw new ArgumentException($"x̃ holds {xTilde.ShapeText} images but the data's are {data.Channels}×{data.Height}×{data.Width}.", nameof(xTilde));
+            ContinuousDenoiser.RequireSigmas(sigmas, xTilde.Count);
+            int per = xTilde.ValuesPerImage;
+            var slope = new T[per];
+            var offset = new T[per];
+            for (int k = 0; k < xTilde.Count; k++)
+            {
+                for (int j = 0; j < per; j++)
+                {
+                    var (s, o) = data.DenoisedAt(sigmas[k], j);
+                    slope[j] = T.CreateTruncating(s);
+                    offset[j] = T.CreateTruncating(o);
+                }
+                MultiplyAdd(slope, xTilde.ImageValues(k), offset, denoised.Slice(k * per, per));
             }
         }
 

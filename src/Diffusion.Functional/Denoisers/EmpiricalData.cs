@@ -30,9 +30,29 @@ public sealed record EmpiricalData(ImageBatch<double> Images)
         ArgumentNullException.ThrowIfNull(xt);
         Guard.Timestep(t, schedule.Steps);
         RequireShape(xt, nameof(xt));
+        return Weights(xt.Pixels, schedule.SqrtAlphaBar(t), 2.0 * schedule.OneMinusAlphaBar(t));
+    }
 
-        double a = schedule.SqrtAlphaBar(t), twoNoiseVariance = 2.0 * schedule.OneMinusAlphaBar(t);
-        ReadOnlySpan<double> x = xt.Pixels;
+    /// <summary>
+    /// The posterior weights at a noise level σ &gt; 0 in σ-space scaling, x̃ = x_0 + σ·ε: softmax of −‖x̃ − x^(m)‖²/(2σ²)
+    /// (Bayes' rule with q(x̃ | x^(m)) = N(x^(m), σ²I); Karras et al. 2022, eq. 2). At σ = σ_t and x̃ = x_t/√ᾱ_t these are
+    /// <see cref="PosteriorWeights"/>: the same exponent, ᾱ_t‖x̃ − x^(m)‖²/(2(1 − ᾱ_t)).
+    /// </summary>
+    public double[] PosteriorWeightsAt(Image xTilde, double sigma)
+    {
+        ArgumentNullException.ThrowIfNull(xTilde);
+        RequireShape(xTilde, nameof(xTilde));
+        if (!(sigma > 0.0) || !double.IsFinite(sigma))
+            throw new ArgumentOutOfRangeException(nameof(sigma), sigma, $"sigma = {sigma} is not allowed; the posterior at a noise level needs a finite σ > 0.");
+        return Weights(xTilde.Pixels, 1.0, 2.0 * sigma * sigma);
+    }
+
+    /// <summary>D(x̃; σ) = E[x_0 | x̃] = Σ_m w_m·x^(m) with the weights of <see cref="PosteriorWeightsAt"/> (Karras et al. 2022, eq. 3).</summary>
+    public Image PosteriorMeanAt(Image xTilde, double sigma) => WeightedMean(PosteriorWeightsAt(xTilde, sigma));
+
+    // softmax of −‖x − a·x^(m)‖²/twoNoiseVariance: both the VP form (a = √ᾱ_t, 2(1 − ᾱ_t)) and the σ form (1, 2σ²)
+    private double[] Weights(ReadOnlySpan<double> x, double a, double twoNoiseVariance)
+    {
         var logits = new double[Images.Count];
         double largest = double.NegativeInfinity;
         for (int m = 0; m < logits.Length; m++)
@@ -105,9 +125,10 @@ public sealed record EmpiricalData(ImageBatch<double> Images)
     /// E[x_0 | x_t] = Σ_m w_m·x^(m), the optimal x_0-prediction of this data set: the mean under the posterior weights
     /// of <see cref="PosteriorWeights"/> (Bayes' rule on DDPM eq. 4). Range of t: 1..T.
     /// </summary>
-    public Image PosteriorMean(NoiseSchedule schedule, Image xt, int t)
+    public Image PosteriorMean(NoiseSchedule schedule, Image xt, int t) => WeightedMean(PosteriorWeights(schedule, xt, t));
+
+    private Image WeightedMean(double[] weights)
     {
-        double[] weights = PosteriorWeights(schedule, xt, t);
         var mean = new double[Images.ValuesPerImage];
         for (int m = 0; m < weights.Length; m++)
         {
@@ -170,6 +191,28 @@ public sealed record EmpiricalData(ImageBatch<double> Images)
         {
             var x0 = new Prediction(PredictionTarget.X0, PosteriorMean(schedule, xt, t));
             return PredictionConversions.Convert(x0, target, xt, NoiseLevel.At(schedule, t)).Value;
+        });
+    }
+
+    /// <summary>
+    /// The optimal x_0-denoiser of this data set at any noise level (<see cref="IContinuousDenoiser{T}"/>): D(x̃; σ) =
+    /// <see cref="PosteriorMeanAt"/> (Karras et al. 2022, eq. 3), and on the grid of <paramref name="schedule"/>
+    /// D(x_t/√ᾱ_t; σ_t), one-channel images of the training set's shape, computed in double and rounded once to T.
+    /// </summary>
+    public IContinuousDenoiser<T> ContinuousDenoiser<T>(NoiseSchedule schedule) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        return Sampling.ContinuousDenoiser.Create<T>(schedule, (xTilde, sigmas, denoised) =>
+        {
+            if (xTilde.Channels != 1)
+                throw new ArgumentException($"The empirical denoiser works on one-channel images; the batch has {xTilde.Channels} channels.", nameof(xTilde));
+            int per = xTilde.ValuesPerImage;
+            for (int k = 0; k < xTilde.Count; k++)
+            {
+                var image = xTilde.ToImage(k);
+                ReadOnlySpan<double> mean = PosteriorMeanAt(image, sigmas[k]).Pixels;
+                for (int j = 0; j < per; j++) denoised[k * per + j] = T.CreateTruncating(mean[j]);
+            }
         });
     }
 

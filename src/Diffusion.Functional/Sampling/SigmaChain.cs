@@ -7,8 +7,8 @@ namespace Diffusion.Functional.Sampling;
 /// <summary>
 /// The σ-space view of a chain that the k-diffusion samplers share: the state x̃ = x/√ᾱ (Karras et al. 2022, eq. 4 with
 /// s(t) = √ᾱ_t), the noise levels σ_0 = 0 &lt; σ_1 &lt; … &lt; σ_N of the kept timesteps τ_i (σ_i = σ(τ_i), the data at
-/// σ_0), and the denoiser D(x̃; σ_i) = x̂_0 evaluated at x = √ᾱ_{τ_i}·x̃ and τ_i, one call for the whole batch. The
-/// denoiser is only ever evaluated at σ on the training grid.
+/// σ_0), and the denoiser D(x̃; σ_i) = x̂_0 evaluated at x = √ᾱ_{τ_i}·x̃ and τ_i, one call for the whole batch. At σ
+/// between the grid's levels (Heun's churn, DPM-2's midpoints) it calls the <see cref="IContinuousDenoiser{T}"/>.
 /// </summary>
 internal sealed class SigmaChain<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -18,9 +18,10 @@ internal sealed class SigmaChain<T> where T : unmanaged, IFloatingPointIeee754<T
     private readonly T[] _scaled, _prediction, _interpolation;
     private readonly int _count, _channels, _height, _width;
 
-    public SigmaChain(SamplerRun<T> run, string samplerName)
+    public SigmaChain(SamplerRun<T> run, string samplerName, bool offGrid = false)
     {
         _run = run;
+        if (offGrid) RequireContinuous(run.Denoiser, samplerName);
         RespacedSchedule plan = run.Plan;
         int n = plan.Count;
         if (plan.Schedule.AlphaBar(n) == 0.0)
@@ -73,6 +74,33 @@ internal sealed class SigmaChain<T> where T : unmanaged, IFloatingPointIeee754<T
         for (int j = 0; j < _scaled.Length; j++)
             denoised[j] = PredictionConversions.ConvertUnchecked(target, PredictionTarget.X0, _prediction[j], _scaled[j], a, s);
     }
+
+    /// <summary>
+    /// Throws unless the denoiser is an <see cref="IContinuousDenoiser{T}"/>: the sampler evaluates D at σ between the
+    /// training grid's levels (docs/samplers.md, "Where the denoiser is evaluated").
+    /// </summary>
+    public static void RequireContinuous(IBatchDenoiser<T> denoiser, string samplerName)
+    {
+        ArgumentNullException.ThrowIfNull(denoiser);
+        if (denoiser is not IContinuousDenoiser<T>)
+            throw new ArgumentException(
+                $"The {samplerName} sampler evaluates the denoiser at noise levels between the training grid's, but {denoiser} is defined only at integer timesteps; " +
+                "give an IContinuousDenoiser (ContinuousDenoiser.FromFractionalNetwork for a network whose timestep input is a real number, or the exact denoiser of DiagonalGaussianData or EmpiricalData).",
+                nameof(denoiser));
+    }
+
+    /// <summary>D(x̃; σ) = x̂_0 for the batch at a noise level σ &gt; 0 off the grid: one call of the continuous denoiser.</summary>
+    public void DenoiseAt(ReadOnlySpan<T> xTilde, double sigma, Span<T> denoised)
+    {
+        _run.Parallel?.CancellationToken.ThrowIfCancellationRequested();
+        var continuous = (IContinuousDenoiser<T>)_run.Denoiser;
+        for (int j = 0; j < _scaled.Length; j++) _scaled[j] = xTilde[j];
+        _sigmas ??= new double[_count];
+        Array.Fill(_sigmas, sigma);
+        continuous.Denoise(ImageBatch<T>.Own(_count, _channels, _height, _width, _scaled), _sigmas, denoised);
+    }
+
+    private double[]? _sigmas;
 
     /// <summary>Fills z for image k's step from τ_i (its key <c>ImageKeys[k].Child(τ_i)</c>, or the run's noise).</summary>
     public void Noise(int i, Span<T> z)

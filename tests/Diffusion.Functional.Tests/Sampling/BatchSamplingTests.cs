@@ -37,9 +37,17 @@ public class BatchSamplingTests
 
     private static IEnumerable<ISampler> EverySampler() => SamplerRegistry.All.Select(entry => entry.Create(new SamplerOptions(Eta: 0.5)));
 
-    /// <summary>Counts the batched calls and the images each one carried.</summary>
-    private sealed class CountingDenoiser<T>(IBatchDenoiser<T> inner) : IBatchDenoiser<T> where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>Counts the batched calls and the images each one carried (off-grid calls of a continuous denoiser record t = 0).</summary>
+    private sealed class CountingDenoiser<T>(IBatchDenoiser<T> inner) : IContinuousDenoiser<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
+        public void Denoise(ImageBatch<T> xTilde, ReadOnlySpan<double> sigmas, Span<T> denoised)
+        {
+            BatchSizes.Add(xTilde.Count);
+            Timesteps.Add(new int[sigmas.Length]);
+            Assert.Single(sigmas.ToArray().Distinct());
+            ((IContinuousDenoiser<T>)inner).Denoise(xTilde, sigmas, denoised);
+        }
+
         public List<int> BatchSizes { get; } = [];
         public List<int[]> Timesteps { get; } = [];
         public NoiseSchedule Schedule => inner.Schedule;

@@ -46,7 +46,9 @@ public class SigmaSamplerOrderTests
         return -points.Sum(p => (p.X - mx) * (p.Y - my)) / points.Sum(p => (p.X - mx) * (p.X - mx));
     }
 
-    public static TheoryData<string> Deterministic => new(SamplerRegistry.All.Where(e => !e.Stochastic && e.Name is not ("ddim" or "ddpm-mean" or "ipndm")).Select(e => e.Name));
+    // dpm-solver (order 3) is proven on the λ-uniform grid, its own (SinglestepSamplerTests): on this one its error
+    // changes sign between N = 91 and 121 and the slope over N 121..721 is a crossover (docs/samplers.md).
+    public static TheoryData<string> Deterministic => new(SamplerRegistry.All.Where(e => !e.Stochastic && e.Name is not ("ddim" or "ddpm-mean" or "ipndm" or "dpm-solver")).Select(e => e.Name));
 
     [Theory]
     [MemberData(nameof(Deterministic))]
