@@ -78,7 +78,8 @@ public static class ContinuousDenoiser
     /// The fractional 1-based timestep t ∈ [1, T] whose noise level is σ when log σ is interpolated linearly between
     /// neighbouring levels σ_t &lt; σ ≤ σ_{t+1} of the schedule (k-diffusion's <c>DiscreteSchedule.sigma_to_t</c>):
     /// t + (log σ − log σ_t)/(log σ_{t+1} − log σ_t); exactly t at σ = σ_t. A σ outside [σ_1, σ_T] is refused rather than
-    /// clamped, since the network was never trained there; so is σ_T = ∞ (zero terminal SNR), where log σ is not a number.
+    /// clamped, since the network was never trained there; so is σ_T = ∞ (zero terminal SNR), where log σ is not a number
+    /// (docs/samplers.md, "Where the denoiser is evaluated").
     /// </summary>
     public static double FractionalTimestep(NoiseSchedule schedule, double sigma)
     {
@@ -89,7 +90,7 @@ public static class ContinuousDenoiser
 
     /// <summary>
     /// σ at a fractional 1-based timestep t ∈ [1, T]: exp of log σ interpolated linearly between σ_⌊t⌋ and σ_⌈t⌉
-    /// (k-diffusion's <c>DiscreteSchedule.t_to_sigma</c>), the inverse of <see cref="FractionalTimestep"/>.
+    /// (k-diffusion's <c>DiscreteSchedule.t_to_sigma</c>; docs/samplers.md), the inverse of <see cref="FractionalTimestep"/>.
     /// </summary>
     public static double SigmaAt(NoiseSchedule schedule, double timestep)
     {
