@@ -106,9 +106,10 @@ internal static class SampleCommand
             var training = new EmpiricalData(DigitSource.TrainingSet(digits));
             ISampler settings = entry.Create(new SamplerOptions(Eta: etaValue));
             ulong seedValue = parsed.GetValue(seed);
-            Denoiser denoiser = training.Denoiser(schedule, PredictionTarget.X0);
+            // the exact posterior mean at any σ: on the grid the bits of training.Denoiser, between levels for dpm2 & co.
+            IContinuousDenoiser<double> denoiser = training.ContinuousDenoiser<double>(schedule);
             RespacedSchedule plan = RespacedSchedule.Uniform(schedule, n);
-            ImageBatch<double> samples = ReverseSampler.GenerateMany(plan, denoiser, settings, digits.Width, digits.Height, k, NoiseKey.FromSeed(seedValue));
+            ImageBatch<double> samples = ReverseSampler.Generate(settings, plan, denoiser, k, 1, digits.Height, digits.Width, NoiseKey.FromSeed(seedValue));
 
             Image[] images = Enumerable.Range(0, samples.Count).Select(i => samples.ToImage(i)).ToArray();
             int[] nearest = images.Select(training.NearestIndex).ToArray();

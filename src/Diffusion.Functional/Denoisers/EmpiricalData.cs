@@ -196,24 +196,50 @@ public sealed record EmpiricalData(ImageBatch<double> Images)
 
     /// <summary>
     /// The optimal x_0-denoiser of this data set at any noise level (<see cref="IContinuousDenoiser{T}"/>): D(x̃; σ) =
-    /// <see cref="PosteriorMeanAt"/> (Karras et al. 2022, eq. 3), and on the grid of <paramref name="schedule"/>
-    /// D(x_t/√ᾱ_t; σ_t), one-channel images of the training set's shape, computed in double and rounded once to T.
+    /// <see cref="PosteriorMeanAt"/> (Karras et al. 2022, eq. 3), and on the grid of <paramref name="schedule"/> exactly
+    /// <see cref="PosteriorMean"/> (so the on-grid samplers give the bits of <see cref="Denoiser"/> with x_0-prediction);
+    /// one-channel images of the training set's shape, computed in double and rounded once to T.
     /// </summary>
-    public IContinuousDenoiser<T> ContinuousDenoiser<T>(NoiseSchedule schedule) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    public IContinuousDenoiser<T> ContinuousDenoiser<T>(NoiseSchedule schedule) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> =>
+        new ContinuousPosterior<T>(this, schedule ?? throw new ArgumentNullException(nameof(schedule)));
+
+    private sealed class ContinuousPosterior<T>(EmpiricalData data, NoiseSchedule schedule) : IContinuousDenoiser<T>
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
-        ArgumentNullException.ThrowIfNull(schedule);
-        return Sampling.ContinuousDenoiser.Create<T>(schedule, (xTilde, sigmas, denoised) =>
+        public NoiseSchedule Schedule => schedule;
+
+        public PredictionTarget Target => PredictionTarget.X0;
+
+        public bool PredictsVariance => false;
+
+        public void Predict(ImageBatch<T> xt, ReadOnlySpan<int> timesteps, Span<T> prediction, Span<T> varianceInterpolation)
         {
-            if (xTilde.Channels != 1)
-                throw new ArgumentException($"The empirical denoiser works on one-channel images; the batch has {xTilde.Channels} channels.", nameof(xTilde));
-            int per = xTilde.ValuesPerImage;
+            RequireOneChannel(xt);
+            for (int k = 0; k < xt.Count; k++)
+                Write(data.PosteriorMean(schedule, xt.ToImage(k), timesteps[k]).Pixels, prediction.Slice(k * xt.ValuesPerImage, xt.ValuesPerImage));
+        }
+
+        public void Denoise(ImageBatch<T> xTilde, ReadOnlySpan<double> sigmas, Span<T> denoised)
+        {
+            RequireOneChannel(xTilde);
+            Sampling.ContinuousDenoiser.RequireSigmas(sigmas, xTilde.Count);
             for (int k = 0; k < xTilde.Count; k++)
-            {
-                var image = xTilde.ToImage(k);
-                ReadOnlySpan<double> mean = PosteriorMeanAt(image, sigmas[k]).Pixels;
-                for (int j = 0; j < per; j++) denoised[k * per + j] = T.CreateTruncating(mean[j]);
-            }
-        });
+                Write(data.PosteriorMeanAt(xTilde.ToImage(k), sigmas[k]).Pixels, denoised.Slice(k * xTilde.ValuesPerImage, xTilde.ValuesPerImage));
+        }
+
+        private static void RequireOneChannel(ImageBatch<T> batch)
+        {
+            ArgumentNullException.ThrowIfNull(batch);
+            if (batch.Channels != 1)
+                throw new ArgumentException($"The empirical denoiser works on one-channel images; the batch has {batch.Channels} channels.", nameof(batch));
+        }
+
+        private static void Write(ReadOnlySpan<double> source, Span<T> destination)
+        {
+            for (int j = 0; j < source.Length; j++) destination[j] = T.CreateTruncating(source[j]);
+        }
+
+        public override string ToString() => $"empirical x₀-denoiser of {data.Images.Count} images for {schedule.Description}, at any σ";
     }
 
     private void RequireShape(Image image, string name)

@@ -70,6 +70,19 @@ public sealed class SampleCommandTests : IDisposable
         Assert.Equal(expected.Values.ToArray().Select(v => (float)v), values);
     }
 
+    [Fact]
+    public void AnOffGridSampler_IsTheCoresGenerate_WithTheEmpiricalDenoiserAtAnyNoiseLevel()
+    {
+        // dpm2 evaluates D at √(σ_i·σ_{i−1}), between the grid's levels: the CLI's empirical denoiser is the exact posterior
+        // mean there too (EmpiricalData.ContinuousDenoiser; docs/samplers.md, "Off the grid").
+        var result = CliRunner.Run(["sample", "--sampler", "dpm2", "--steps", "6", "--count", "2", "--seed", "5", "--out", PathOf("dpm2.npy")]);
+        Assert.True(result.ExitCode == 0, result.Error);
+        NoiseSchedule schedule = NoiseSchedule.Linear(1000, 1e-4, 0.02);
+        var denoiser = new EmpiricalData(ImageBatch<double>.FromImages(Training)).ContinuousDenoiser<double>(schedule);
+        ImageBatch<double> expected = ReverseSampler.Generate(new DpmSolverSampler(2), RespacedSchedule.Uniform(schedule, 6), denoiser, 2, 1, 28, 28, NoiseKey.FromSeed(5));
+        Assert.Equal(expected.Values.ToArray().Select(v => (float)v), ReadNpy(PathOf("dpm2.npy")).Values);
+    }
+
     [Theory]
     [InlineData("ddpm")]
     [InlineData("ddim")]
@@ -81,6 +94,10 @@ public sealed class SampleCommandTests : IDisposable
     [InlineData("dpmpp-2m")]
     [InlineData("dpmpp-3m")]
     [InlineData("dpmpp-2m-sde")]
+    [InlineData("dpm2")]
+    [InlineData("dpm2-ancestral")]
+    [InlineData("dpmpp-2s-ancestral")]
+    [InlineData("dpm-solver")]
     public void EveryDigit_IsATrainingDigit_AndTheOutputNamesWhichOne(string sampler)
     {
         // The empirical denoiser is the optimal denoiser of the 1000 training digits: at the last kept step (t = 100,
