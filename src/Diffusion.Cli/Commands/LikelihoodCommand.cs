@@ -57,7 +57,7 @@ internal static class LikelihoodCommand
         var digits = new Option<int>("--digits")
         {
             Description = "How many held-out digits, 1..2000, spread evenly over the 2,000 (class-major, so every class is in); each costs 1000 + --steps network evaluations.",
-            DefaultValueFactory = _ => 40,
+            DefaultValueFactory = _ => 100,
         }.AsWholeNumber("1..2000");
         var steps = new Option<int>("--steps")
         {
