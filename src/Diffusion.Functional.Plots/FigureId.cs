@@ -35,4 +35,7 @@ public enum FigureId
 
     /// <summary>The exact error of the deterministic σ-space samplers against the probability-flow ODE, against NFE, log-log.</summary>
     SamplerOrder = 10,
+
+    /// <summary>The training weightings as weights on the ε-MSE, and the shipped UNet's loss per t under each (docs/likelihood.md).</summary>
+    LossWeighting = 11,
 }

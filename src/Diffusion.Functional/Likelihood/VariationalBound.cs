@@ -130,6 +130,79 @@ public static class VariationalBound
     }
 
     /// <summary>
+    /// <see cref="Evaluate"/> for many images with a batched denoiser (DDPM eq. 5; improved-diffusion's
+    /// <c>calc_bpd_loop</c> over a batch): at each step of the chain one denoiser call for all images, image k's x_{τ_i}
+    /// drawn from <c>key.Child(k).Child(τ_i)</c>, so result k is <c>Evaluate(plan, …, x0[k], key.Child(k))</c> for the
+    /// same predictions. The x_t reach a float denoiser rounded to float; the terms are computed in double.
+    /// </summary>
+    /// <param name="plan">The chain.</param>
+    /// <param name="denoiser">The model for the chain's original schedule, any batch size.</param>
+    /// <param name="settings">The model's variance and x̂_0 processing.</param>
+    /// <param name="x0">The data, ≥ 1 images of one shape on the 8-bit levels of <paramref name="range"/>.</param>
+    /// <param name="key">The noise key; image k uses <c>key.Child(k)</c>.</param>
+    /// <param name="range">The data range of the 256 levels.</param>
+    public static IReadOnlyList<VariationalBoundTerms> EvaluateMany<T>(RespacedSchedule plan, IBatchDenoiser<T> denoiser, DdpmSampler settings,
+        IReadOnlyList<Image> x0, NoiseKey key, PixelRange range = PixelRange.SignedUnit)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(denoiser);
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(x0);
+        ModelEstimate.RequireCompatible(plan, denoiser.Schedule, denoiser.Target, denoiser.ToString() ?? "the denoiser");
+        settings.RequireCompatible(denoiser);
+        Numerics.Guard.AtLeast(x0.Count, 1, "x0.Count");
+        for (int k = 0; k < x0.Count; k++)
+        {
+            Image image = x0[k] ?? throw new ArgumentNullException($"x0[{k}]");
+            image.RequireSameShape(x0[0], $"x0[{k}]");
+            for (int p = 0; p < image.PixelCount; p++) DiscretizedGaussian.Level(image.Pixels[p], range, p);
+        }
+
+        int n = x0.Count, pixels = x0[0].PixelCount;
+        var steps = new List<VlbTerm>[n];
+        for (int k = 0; k < n; k++) steps[k] = new List<VlbTerm>(plan.Count);
+        var xt = new Image[n];
+        var prediction = new T[n * pixels];
+        var interpolation = new T[denoiser.PredictsVariance ? n * pixels : 0];
+        var timesteps = new int[n];
+        foreach (ReverseStep step in plan.Steps())
+        {
+            for (int k = 0; k < n; k++) xt[k] = ForwardProcess.Sample(plan.Original, x0[k], step.Timestep, key.Child((ulong)k).Child((ulong)step.Timestep));
+            Array.Fill(timesteps, step.Timestep);
+            denoiser.Predict(ImageBatch<T>.FromImages(xt), timesteps, prediction, interpolation);
+            for (int k = 0; k < n; k++)
+            {
+                Denoiser evaluated = Recorded(denoiser, xt[k], Widen(prediction, k, xt[k]), denoiser.PredictsVariance ? Widen(interpolation, k, xt[k]) : null);
+                double nats = step.ProducesData
+                    ? DecoderTerm(plan, evaluated, settings, x0[k], xt[k], range)
+                    : TransitionTerm(plan, evaluated, settings, step, x0[k], xt[k]);
+                steps[k].Add(new VlbTerm(step, nats));
+            }
+        }
+        return Enumerable.Range(0, n).Select(k => new VariationalBoundTerms(PriorTerm(plan, x0[k]), steps[k], pixels)).ToArray();
+
+        static Image Widen(T[] values, int k, Image like)
+        {
+            var pixels = new double[like.PixelCount];
+            for (int p = 0; p < pixels.Length; p++) pixels[p] = double.CreateTruncating(values[k * pixels.Length + p]);
+            return Image.FromPixels(like.Width, like.Height, pixels);
+        }
+    }
+
+    // A denoiser that answers with the batched call's output for the one x_t it was made for.
+    private static Denoiser Recorded<T>(IBatchDenoiser<T> denoiser, Image xt, Image prediction, Image? interpolation)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        DenoiserOutput Answer(Image x, int t) => ReferenceEquals(x, xt)
+            ? new DenoiserOutput(prediction, interpolation)
+            : throw new InvalidOperationException("The recorded prediction was asked for another x_t.");
+        return interpolation is null
+            ? Denoiser.Create(denoiser.Schedule, denoiser.Target, (x, t) => Answer(x, t).Prediction)
+            : Denoiser.CreateWithLearnedVariance(denoiser.Schedule, denoiser.Target, Answer);
+    }
+
+    /// <summary>
     /// nats/(D·ln 2): a negative log-likelihood in bits per dimension, the unit of DDPM §4 (Table 2). D ≥ 1.
     /// </summary>
     public static double BitsPerDimension(double nats, int dimensions)

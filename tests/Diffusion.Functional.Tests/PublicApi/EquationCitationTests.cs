@@ -14,7 +14,7 @@ public partial class EquationCitationTests
 {
     /// <summary>The namespaces whose functions compute mathematics (Images and Numerics hold containers and helpers).</summary>
     private static readonly string[] MathNamespaces =
-        ["Schedules", "Processes", "Parameterisation", "Sampling", "Likelihood", "Denoisers", "Batches", "Noise"];
+        ["Schedules", "Processes", "Parameterisation", "Sampling", "Likelihood", "Denoisers", "Batches", "Noise", "Training"];
 
     // "DDPM eq. 4", "eqs. 6–7", "Algorithm 2", "§4", "Nichol & Dhariwal 2021", "docs/noise.md".
     [GeneratedRegex(@"\beqs?\.\s*\d|\bAlgorithm\s+\d|§\s*\d|\b[A-Z][a-z]+( et al\.| & [A-Z][a-z]+)? (19|20)\d\d\b|docs/[a-z-]+\.md")]
