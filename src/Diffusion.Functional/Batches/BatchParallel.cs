@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Diffusion.Functional.Batches;
 
 /// <summary>
@@ -25,6 +26,7 @@ internal static class BatchParallel
     /// A thread limit above the machine's cores is clamped to the cores (more threads cannot run at once, and a limit
     /// near int.MaxValue must not overflow the count of ranges).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ForEachRange(int images, ParallelOptions options, Action<int, int> range)
     {
         int threads = Math.Min(BatchArguments.Threads(options), Environment.ProcessorCount);
@@ -47,6 +49,7 @@ internal static class BatchParallel
     }
 
     // One image at a time when the call can be cancelled, so that a request is seen before the next image.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunChecked(int first, int count, CancellationToken token, Action<int, int> range)
     {
         if (!token.CanBeCanceled)

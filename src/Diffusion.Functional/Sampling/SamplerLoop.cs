@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using Diffusion.Functional.Images;
 
@@ -45,6 +46,7 @@ internal sealed class SamplerLoop<T> where T : unmanaged, IFloatingPointIeee754<
     public ImageBatch<T> Current => ImageBatch<T>.Own(_count, _channels, _height, _width, _current);
 
     /// <summary>One denoiser call for the whole batch at the step's timestep, checked.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Evaluate(ReverseStep step)
     {
         _run.Parallel?.CancellationToken.ThrowIfCancellationRequested();
@@ -53,6 +55,7 @@ internal sealed class SamplerLoop<T> where T : unmanaged, IFloatingPointIeee754<
     }
 
     /// <summary>Runs <paramref name="work"/> for every image (over threads when the run allows), each on its own slices.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ForEachImage(ImageStep<T> work)
     {
         int perImage = _perImage;
@@ -80,6 +83,7 @@ internal sealed class SamplerLoop<T> where T : unmanaged, IFloatingPointIeee754<
     }
 
     /// <summary>Reports the step to the observer (with copies) and makes the next state current.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Advance(ReverseStep step)
     {
         if (_run.Observer is { } observer)
