@@ -121,6 +121,7 @@ internal static class BenchCommand
                     ["min"] = Math.Round(rate.Min),
                     ["max"] = Math.Round(rate.Max),
                     ["spread"] = Math.Round(rate.Spread, 4),
+                    ["median_per_cpu_s"] = Math.Round(rate.MedianPerCpuSecond),
                     ["warm_up_s"] = Math.Round(rate.WarmUpSeconds, 3),
                     ["stable"] = rate.Stable,
                 };

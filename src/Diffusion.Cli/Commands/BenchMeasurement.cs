@@ -121,7 +121,11 @@ internal sealed class BenchMeasurement
     /// <param name="Max">The fastest round.</param>
     /// <param name="WarmUpSeconds">Time spent warming up before the timed rounds.</param>
     /// <param name="Stable">Whether the warm-up ended because the rate was stable (false: the time ran out first).</param>
-    public sealed record Rate(double Median, double Min, double Max, double WarmUpSeconds, bool Stable)
+    /// <param name="MedianPerCpuSecond">
+    /// Units per second of this process's CPU time (all its threads), the median over the same rounds: on a machine
+    /// shared with other work and a 1-thread run pinned to one core, this is the rate while the kernel actually ran.
+    /// </param>
+    public sealed record Rate(double Median, double Min, double Max, double WarmUpSeconds, bool Stable, double MedianPerCpuSecond)
     {
         /// <summary>(max − min) / median.</summary>
         public double Spread => Median > 0 ? (Max - Min) / Median : 0;
@@ -140,14 +144,16 @@ internal sealed class BenchMeasurement
         bool stable = false;
         while (!stable && clock.Elapsed.TotalSeconds < seconds)
         {
-            warmUp.Add(RoundRate(unitsPerCall, round / 2, call));
+            warmUp.Add(RoundRate(unitsPerCall, round / 2, call).Wall);
             stable = IsStable(warmUp);
         }
         double warmUpSeconds = clock.Elapsed.TotalSeconds;
         var rates = new double[Rounds];
-        for (int r = 0; r < Rounds; r++) rates[r] = RoundRate(unitsPerCall, round, call);
+        var cpuRates = new double[Rounds];
+        for (int r = 0; r < Rounds; r++) (rates[r], cpuRates[r]) = RoundRate(unitsPerCall, round, call);
         Array.Sort(rates);
-        return new Rate(rates[Rounds / 2], rates[0], rates[^1], warmUpSeconds, stable);
+        Array.Sort(cpuRates);
+        return new Rate(rates[Rounds / 2], rates[0], rates[^1], warmUpSeconds, stable, cpuRates[Rounds / 2]);
     }
 
     /// <summary>Whether the last <see cref="StableWindow"/> rates agree within <see cref="StableTolerance"/>.</summary>
@@ -163,9 +169,10 @@ internal sealed class BenchMeasurement
         return min > 0 && max / min - 1 <= StableTolerance;
     }
 
-    private static double RoundRate(double unitsPerCall, double seconds, Action call)
+    private static (double Wall, double Cpu) RoundRate(double unitsPerCall, double seconds, Action call)
     {
         long calls = 0;
+        TimeSpan cpuStart = Environment.CpuUsage.TotalTime;
         long start = Stopwatch.GetTimestamp();
         double elapsed;
         do
@@ -175,7 +182,8 @@ internal sealed class BenchMeasurement
             elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
         }
         while (elapsed < seconds);
-        return calls * unitsPerCall / elapsed;
+        double cpu = (Environment.CpuUsage.TotalTime - cpuStart).TotalSeconds;
+        return (calls * unitsPerCall / elapsed, cpu > 0 ? calls * unitsPerCall / cpu : 0);
     }
 
     /// <summary>
