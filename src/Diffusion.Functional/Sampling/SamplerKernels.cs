@@ -106,9 +106,9 @@ internal static class SamplerKernels
 
     /// <summary>Runs <paramref name="range"/>(first, count) over the images, spread over threads when <paramref name="parallel"/> allows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void ForEachRange(int images, ParallelOptions? parallel, Action<int, int> range)
+    public static void ForEachRange(int images, ParallelOptions? parallel, Action<int, int> range, int rangesPerThread = BatchParallel.DefaultRangesPerThread)
     {
         if (parallel is null) range(0, images);
-        else BatchParallel.ForEachRange(images, parallel, range);
+        else BatchParallel.ForEachRange(images, parallel, range, rangesPerThread);
     }
 }
