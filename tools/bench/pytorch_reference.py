@@ -1,11 +1,11 @@
 """PyTorch's in-place idioms on the workload of `diffusion bench` (docs/performance.md), one thread.
 
 A: forward noising of 256 images of 28x28 with a random t each: eps.normal_(), then x_t = a_t*x_0 + s_t*eps
-   (torch.addcmul into a preallocated output). B: the oracle chain t = 100 -> 50 (50 steps, each drawing noise):
-   state = c_x0*x_0 + c_xt*state + sigma*eps with mul_/add_. C: normal_() on 200,704 floats.
-Each kernel: a warm-up of 3 rounds, then ROUNDS rounds; prints one JSON object with the median rate per wall-clock
-second and per CPU second of this process (time.process_time), so that a run on a shared core can still be compared.
-Run pinned: taskset -c 0 /usr/bin/python3 tools/bench/pytorch_reference.py [seconds-per-kernel]
+   (torch.mul into a preallocated output, then addcmul_). B: the oracle chain t = 100 -> 50 (50 steps, each drawing
+   noise): state = c_x0*x_0 + c_xt*state + sigma*eps with mul_/add_. C: normal_() on 200,704 floats.
+Each kernel: a warm-up of 3 short rounds, then ROUNDS rounds; prints one JSON object with the median rate per
+wall-clock second and per CPU second of this process (time.process_time), so that a run on a shared core can still be
+compared. Run pinned: taskset -c 0 /usr/bin/python3 tools/bench/pytorch_reference.py [seconds-per-kernel]
 """
 import json
 import statistics

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Globalization;
 using System.Numerics;
 using System.Runtime.InteropServices;
@@ -12,6 +13,7 @@ namespace Diffusion.Functional.Batches;
 internal static class BatchArguments
 {
     /// <summary>The number of images in a batch of <paramref name="length"/> floats; requires pixelsPerImage ≥ 1 dividing it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int ImageCount(int length, int pixelsPerImage, string name)
     {
         if (pixelsPerImage < 1)
@@ -23,6 +25,7 @@ internal static class BatchArguments
     }
 
     /// <summary>Requires <paramref name="length"/> = <paramref name="expected"/> (a second input or the destination).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SameLength(int length, int expected, string name, string expectedName)
     {
         if (length != expected)
@@ -30,6 +33,7 @@ internal static class BatchArguments
     }
 
     /// <summary>Requires one timestep per image, each in 1..T.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Timesteps(ReadOnlySpan<int> timesteps, int images, NoiseSchedule schedule)
     {
         if (timesteps.Length != images)
@@ -45,6 +49,7 @@ internal static class BatchArguments
     }
 
     /// <summary>Requires 0 ≤ s &lt; t (a chain from t down to s).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void StopStep(int s, int t)
     {
         if (s < 0 || s >= t)
@@ -52,6 +57,7 @@ internal static class BatchArguments
     }
 
     /// <summary>Kernels are pure at the boundary: the destination must not share memory with an input.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void NoOverlap<T>(Span<T> destination, ReadOnlySpan<T> input, string inputName)
     {
         if (destination.Overlaps(input))
@@ -64,6 +70,7 @@ internal static class BatchArguments
     /// otherwise, so one vector sum of x·0 finds any non-finite value in a single pass with no branch per value;
     /// only when it is not 0 is the first bad index searched for, to name it.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Finite(ReadOnlySpan<float> values, string name)
     {
         ReadOnlySpan<Vector<float>> vectors = MemoryMarshal.Cast<float, Vector<float>>(values);
@@ -81,6 +88,7 @@ internal static class BatchArguments
     }
 
     /// <summary>How many threads <paramref name="options"/> allows (−1 means one per core).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Threads(ParallelOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Diffusion.Functional.Batches;
 
 /// <summary>
@@ -17,7 +18,7 @@ internal static class BatchParallel
     /// each other: a worker that wakes up late costs little when ranges are small. Measured on 2 threads (256 images,
     /// the 50-step chain): 4 ranges per thread ran at 1.76× one thread, 64 at 1.88×; A lost nothing at 64.
     /// </summary>
-    private const int RangesPerThread = 64;
+    public const int DefaultRangesPerThread = 64;
 
     /// <summary>
     /// Calls <paramref name="range"/>(first, count) for consecutive ranges of images covering 0 … images − 1: on
@@ -25,7 +26,12 @@ internal static class BatchParallel
     /// A thread limit above the machine's cores is clamped to the cores (more threads cannot run at once, and a limit
     /// near int.MaxValue must not overflow the count of ranges).
     /// </summary>
-    public static void ForEachRange(int images, ParallelOptions options, Action<int, int> range)
+    /// <param name="images">The batch's image count.</param>
+    /// <param name="options">The thread limit and cancellation.</param>
+    /// <param name="range">The work on images first … first + count − 1.</param>
+    /// <param name="rangesPerThread">Ranges per allowed thread (the split changes the balance only, never a bit).</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ForEachRange(int images, ParallelOptions options, Action<int, int> range, int rangesPerThread = DefaultRangesPerThread)
     {
         int threads = Math.Min(BatchArguments.Threads(options), Environment.ProcessorCount);
         CancellationToken token = options.CancellationToken;
@@ -36,7 +42,7 @@ internal static class BatchParallel
             return;
         }
 
-        int ranges = Math.Min(images, threads * RangesPerThread); // threads ≤ cores: no overflow
+        int ranges = Math.Min(images, threads * rangesPerThread); // threads ≤ cores: no overflow
         var clamped = new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = token, TaskScheduler = options.TaskScheduler };
         Parallel.For(0, ranges, clamped, r =>
         {
@@ -47,6 +53,7 @@ internal static class BatchParallel
     }
 
     // One image at a time when the call can be cancelled, so that a request is seen before the next image.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunChecked(int first, int count, CancellationToken token, Action<int, int> range)
     {
         if (!token.CanBeCanceled)

@@ -38,6 +38,7 @@ internal static class FusedKernels
     /// <param name="s">√(1 − ᾱ_t) as a float.</param>
     /// <param name="x0">The clean image; as long as <paramref name="y"/>.</param>
     /// <param name="y">The output; must not overlap <paramref name="x0"/>.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(NoisePath path, NoiseKey key, float a, float s, ReadOnlySpan<float> x0, Span<float> y)
     {
         switch (path)
@@ -68,6 +69,7 @@ internal static class FusedKernels
     /// <param name="x0">The clean image; as long as <paramref name="y"/>; must not overlap it.</param>
     /// <param name="xt">The current state; as long as <paramref name="y"/>; may be <paramref name="y"/> itself (in place), not partly overlap it.</param>
     /// <param name="y">The output.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Posterior(
         NoisePath path, NoiseKey key, float cx0, float cxt, float sigma, ReadOnlySpan<float> x0, ReadOnlySpan<float> xt, Span<float> y)
     {
@@ -94,6 +96,7 @@ internal static class FusedKernels
     }
 
     /// <summary>y_j = fma(c_xt, xt_j, c_x0·x0_j): the posterior mean, for the noiseless step.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Mean(NoisePath path, float cx0, float cxt, ReadOnlySpan<float> x0, ReadOnlySpan<float> xt, Span<float> y)
     {
         int n = y.Length, j = 0;
@@ -155,6 +158,7 @@ internal static class FusedKernels
     }
 
     /// <summary>The last &lt; 16 elements from the first numbers of <paramref name="noise"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardTail(Vector512<float> noise, float a, float s, ReadOnlySpan<float> x0, Span<float> y)
     {
         Span<float> block = stackalloc float[16];
@@ -194,6 +198,7 @@ internal static class FusedKernels
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardScalar(NoiseKey key, float a, float s, ReadOnlySpan<float> x0, Span<float> y)
     {
         var stream = new GaussianStreamScalar(key);
@@ -207,6 +212,7 @@ internal static class FusedKernels
     }
 
     /// <summary>The reference formula, element by element: y_j = fma(s, ε_j, a·x0_j) for j &lt; y.Length ≤ 32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardScalarBlock(ReadOnlySpan<float> noise, float a, float s, ReadOnlySpan<float> x0, Span<float> y)
     {
         for (int j = 0; j < y.Length; j++)
@@ -263,6 +269,7 @@ internal static class FusedKernels
     }
 
     /// <summary>The last &lt; 16 elements from the first numbers of <paramref name="noise"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PosteriorTail(
         Vector512<float> noise, float cx0, float cxt, float sigma, ReadOnlySpan<float> x0, ReadOnlySpan<float> xt, Span<float> y)
     {
@@ -304,6 +311,7 @@ internal static class FusedKernels
     }
 
     /// <summary>The next 32 numbers of a Vector256 stream, in stream order, into <paramref name="block"/> (for tails).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void NextBlock(ref GaussianLanes256 low, ref GaussianLanes256 high, Span<float> block)
     {
         low.Next(out var e0, out var e16);
@@ -323,6 +331,7 @@ internal static class FusedKernels
         Vector256.FusedMultiplyAdd(vs, noise, mean).StoreUnsafe(ref ry, (nuint)j);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PosteriorScalar(
         NoiseKey key, float cx0, float cxt, float sigma, ReadOnlySpan<float> x0, ReadOnlySpan<float> xt, Span<float> y)
     {
@@ -337,6 +346,7 @@ internal static class FusedKernels
     }
 
     /// <summary>The reference formula, element by element: y_j = fma(σ, ε_j, fma(c_xt, xt_j, c_x0·x0_j)).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PosteriorScalarBlock(
         ReadOnlySpan<float> noise, float cx0, float cxt, float sigma, ReadOnlySpan<float> x0, ReadOnlySpan<float> xt, Span<float> y)
     {

@@ -75,11 +75,22 @@ internal static class BoxMuller
         0x3FB14DA3u, 0x3FA9DEC5u, 0x3FA2FEF5u, 0x3F9C9D59u, 0x3F971FE0u, 0x3F917F03u, 0x3F8CA87Du, 0x3F87F011u).AsSingle();
     }
 
-    private static Vector256<float> InverseCentres256Hi
+    /// <summary>The bits of buckets 0–7 xor those of buckets 8–15 (InverseCentreBits): lo ^ (x &amp; mask) selects hi where the mask is set.</summary>
+    private static Vector256<float> InverseCentres256Flip
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get => Vector256.Create(
-        0x3F83A020u, 0x3F800000u, 0x3F6F1C58u, 0x3F61CD9Au, 0x3F56206Bu, 0x3F4BB226u, 0x3F41C23Au, 0x3F3914A7u).AsSingle();
+        0x3FB14DA3u ^ 0x3F83A020u, 0x3FA9DEC5u ^ 0x3F800000u, 0x3FA2FEF5u ^ 0x3F6F1C58u, 0x3F9C9D59u ^ 0x3F61CD9Au,
+        0x3F971FE0u ^ 0x3F56206Bu, 0x3F917F03u ^ 0x3F4BB226u, 0x3F8CA87Du ^ 0x3F41C23Au, 0x3F87F011u ^ 0x3F3914A7u).AsSingle();
+    }
+
+    /// <summary>The bits of buckets 0–7 xor those of buckets 8–15 (LogCentreBits).</summary>
+    private static Vector256<float> LogCentres256Flip
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Vector256.Create(
+        0x3F26D35Fu ^ 0x3D64CE54u, 0x3F10E5F1u ^ 0x00000000u, 0x3EF77EE1u ^ 0xBE0BC70Cu, 0x3ECE99A6u ^ 0xBE8086B9u,
+        0x3EAA0F41u ^ 0xBEB6E581u, 0x3E8331B4u ^ 0xBEEA08D3u, 0x3E41218Cu ^ 0xBF0E9FEDu, 0x3DF67188u ^ 0xBF2615E0u).AsSingle();
     }
 
     private static Vector256<float> LogCentres256Lo
@@ -87,13 +98,6 @@ internal static class BoxMuller
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get => Vector256.Create(
         0x3F26D35Fu, 0x3F10E5F1u, 0x3EF77EE1u, 0x3ECE99A6u, 0x3EAA0F41u, 0x3E8331B4u, 0x3E41218Cu, 0x3DF67188u).AsSingle();
-    }
-
-    private static Vector256<float> LogCentres256Hi
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => Vector256.Create(
-        0x3D64CE54u, 0x00000000u, 0xBE0BC70Cu, 0xBE8086B9u, 0xBEB6E581u, 0xBEEA08D3u, 0xBF0E9FEDu, 0xBF2615E0u).AsSingle();
     }
 
     internal const float LogQ5 = -0.4f;
@@ -267,13 +271,14 @@ internal static class BoxMuller
 
         var ix = y.AsUInt32() - Vector256.Create(LogOffset);
         var k = Vector256.ConvertToSingle(Vector256.ShiftRightArithmetic(ix.AsInt32(), 23));
-        var low = ((ix >> 19) & Vector256.Create(7u)).AsInt32();
+        // Bucket b = bits 22..19 of ix: vpermps looks up its low 3 bits in the table of buckets 0–7 and in the xor of
+        // both tables, and bit 3 (bit 22, as a mask) flips the first into the second: lo ^ ((lo ^ hi) & mask) = a
+        // select in two instructions (issue 13: and/andn/or took three). The values are the table's, bit for bit.
+        var index = Avx2.IsSupported ? (ix >> 19).AsInt32() : ((ix >> 19) & Vector256.Create(7u)).AsInt32();
         var high = Vector256.ShiftRightArithmetic((ix << 9).AsInt32(), 31).AsSingle();   // bucket ≥ 8
         var m = ((ix & Vector256.Create(0x7FFFFFu)) + Vector256.Create(SqrtHalfBits)).AsSingle();
-        var inverseCentre = Vector256.ConditionalSelect(
-            high, Lookup(InverseCentres256Hi, low), Lookup(InverseCentres256Lo, low));
-        var logCentre = Vector256.ConditionalSelect(
-            high, Lookup(LogCentres256Hi, low), Lookup(LogCentres256Lo, low));
+        var inverseCentre = Lookup(InverseCentres256Lo, index) ^ (Lookup(InverseCentres256Flip, index) & high);
+        var logCentre = Lookup(LogCentres256Lo, index) ^ (Lookup(LogCentres256Flip, index) & high);
         var r = Vector256.FusedMultiplyAdd(m, inverseCentre, Vector256.Create(-1f));
         var h = Vector256.FusedMultiplyAdd(
             Vector256.FusedMultiplyAdd(Vector256.Create(LogQ5), r, Vector256.Create(LogQ4)), r, Vector256.Create(LogQ3));
@@ -295,10 +300,13 @@ internal static class BoxMuller
             pp * pp, cp, Vector256.FusedMultiplyAdd(pp, Vector256.Create(-0.5f), Vector256.Create(1f)));
 
         var v = x2 + Vector256.Create(QuarterTurn);
-        var swap = Vector256.LessThan((v << 1).AsInt32(), Vector256<int>.Zero).AsSingle();
-        var signCos = (v ^ (v << 1)) & Vector256.Create(SignBit);
+        var v1 = v << 1;
+        var swap = Vector256.ShiftRightArithmetic(v1.AsInt32(), 31).AsSingle();
+        var signCos = (v ^ v1) & Vector256.Create(SignBit);
         var signSin = v & Vector256.Create(SignBit);
-        zCos = (radius.AsUInt32() ^ signCos).AsSingle() * Vector256.ConditionalSelect(swap, sin, cos);
-        zSin = (radius.AsUInt32() ^ signSin).AsSingle() * Vector256.ConditionalSelect(swap, cos, sin);
+        // Both selects share (sin ^ cos) & swap: cos ^ that is (swap ? sin : cos), sin ^ that is (swap ? cos : sin).
+        var flip = (sin ^ cos) & swap;
+        zCos = (radius.AsUInt32() ^ signCos).AsSingle() * (cos ^ flip);
+        zSin = (radius.AsUInt32() ^ signSin).AsSingle() * (sin ^ flip);
     }
 }

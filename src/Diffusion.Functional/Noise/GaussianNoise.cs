@@ -31,6 +31,7 @@ public static class GaussianNoise
     /// </summary>
     /// <param name="key">The stream's name; derive one per image or timestep with <see cref="NoiseKey.Child(ulong)"/>.</param>
     /// <param name="destination">Receives the numbers; any length, 0 included.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Fill(NoiseKey key, Span<float> destination) => Fill(key, destination, BestPath);
 
     /// <summary>
@@ -40,6 +41,7 @@ public static class GaussianNoise
     /// </summary>
     /// <param name="key">The stream's name.</param>
     /// <param name="destination">Receives numbers 0 … Length − 1 of the stream; any length, 0 included.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Fill(NoiseKey key, Span<double> destination) => Fill(key, destination, BestPath);
 
     /// <summary>
@@ -79,6 +81,7 @@ public static class GaussianNoise
     }
 
     /// <summary><see cref="Fill(NoiseKey, Span{float})"/> on a chosen path (tests force each one).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Fill(NoiseKey key, Span<float> destination, NoisePath path)
     {
         switch (path)
@@ -99,6 +102,7 @@ public static class GaussianNoise
     }
 
     /// <summary><see cref="Fill(NoiseKey, Span{double})"/> on a chosen path (tests force each one).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Fill(NoiseKey key, Span<double> destination, NoisePath path)
     {
         switch (path)
@@ -133,7 +137,7 @@ public static class GaussianNoise
 
     // Each path is its own non-inlined method: inlined into a caller, the 30-register kernel spills.
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Fill512(NoiseKey key, Span<float> destination)
     {
         var stream = new GaussianStream512(key);
@@ -156,7 +160,7 @@ public static class GaussianNoise
         }
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Fill512(NoiseKey key, Span<double> destination)
     {
         var stream = new GaussianStream512(key);
@@ -183,7 +187,7 @@ public static class GaussianNoise
         }
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Fill256(NoiseKey key, Span<float> destination)
     {
         var stream = new GaussianStream256(key);
@@ -214,7 +218,7 @@ public static class GaussianNoise
         }
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Fill256(NoiseKey key, Span<double> destination)
     {
         var stream = new GaussianStream256(key);
@@ -253,6 +257,7 @@ public static class GaussianNoise
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void FillScalar(NoiseKey key, Span<float> destination)
     {
         var stream = new GaussianStreamScalar(key);
@@ -271,6 +276,7 @@ public static class GaussianNoise
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void FillScalar(NoiseKey key, Span<double> destination)
     {
         var stream = new GaussianStreamScalar(key);
@@ -282,6 +288,7 @@ public static class GaussianNoise
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Widen(ReadOnlySpan<float> source, Span<double> destination)
     {
         for (int i = 0; i < source.Length; i++)

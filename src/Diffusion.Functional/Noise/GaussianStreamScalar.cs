@@ -17,6 +17,7 @@ internal struct GaussianStreamScalar
     public GaussianStreamScalar(NoiseKey key) => StreamSeeding.Seed(key, _state);
 
     /// <summary>Writes the next 32 numbers of the stream to <paramref name="block"/> (length ≥ 32).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Next(Span<float> block)
     {
         Span<uint> s = _state;

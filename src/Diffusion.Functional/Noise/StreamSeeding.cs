@@ -56,6 +56,7 @@ internal static class StreamSeeding
     }
 
     /// <summary>Sets s₀ = 1 in every lane whose four words are all zero, xoshiro's one fixed point.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void GuardZeroLanes(Span<uint> state)
     {
         for (int lane = 0; lane < Lanes; lane++)

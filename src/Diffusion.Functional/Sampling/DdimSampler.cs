@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Diffusion.Functional.Images;
 using Diffusion.Functional.Parameterisation;
 using Diffusion.Functional.Schedules;
@@ -44,7 +45,7 @@ public sealed record DdimSampler(double Eta = 0.0, X0Processing? Processing = nu
             var (cx0, ceps, sigma) = Coefficients(chain, step.Index);
             T c1 = T.CreateTruncating(cx0), c2 = T.CreateTruncating(ceps), s = T.CreateTruncating(sigma);
             NoiseLevel level = NoiseLevel.At(chain, step.Index);
-            loop.ForEachImage((k, xt, prediction, _, x0, epsilon, scratch, next) =>
+            loop.ForEachImage([MethodImpl(MethodImplOptions.AggressiveOptimization)] (k, xt, prediction, _, x0, epsilon, scratch, next) =>
             {
                 ModelEstimate.Of(run.Denoiser.Target, level, Processing, xt, prediction, x0, epsilon);
                 SamplerKernels.Affine(c1, x0, c2, epsilon, s, run.StepKey(k, step.Timestep), run.Noise, k, step.Timestep, scratch, next);

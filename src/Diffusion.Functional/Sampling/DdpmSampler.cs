@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using Diffusion.Functional.Images;
 using Diffusion.Functional.Parameterisation;
@@ -52,7 +53,7 @@ public sealed record DdpmSampler(DdpmVariance Variance = DdpmVariance.FixedSmall
             T c1 = T.CreateTruncating(cx0), c2 = T.CreateTruncating(cxt);
             T sigma = T.CreateTruncating(step.ProducesData || Variance == DdpmVariance.LearnedRange ? 0.0 : FixedStandardDeviation(chain, i, Variance));
             NoiseLevel level = NoiseLevel.At(chain, i);
-            loop.ForEachImage((k, xt, prediction, interpolation, x0, epsilon, scratch, next) =>
+            loop.ForEachImage([MethodImpl(MethodImplOptions.AggressiveOptimization)] (k, xt, prediction, interpolation, x0, epsilon, scratch, next) =>
             {
                 ReadOnlySpan<T> estimate = ModelEstimate.Of(run.Denoiser.Target, level, Processing, xt, prediction, x0, epsilon, needEpsilon: observed);
                 if (Variance == DdpmVariance.LearnedRange && !step.ProducesData)

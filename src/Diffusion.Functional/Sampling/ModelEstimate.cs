@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using Diffusion.Functional.Images;
 using Diffusion.Functional.Parameterisation;
@@ -18,6 +19,7 @@ internal static class ModelEstimate
     /// <paramref name="needEpsilon"/> false (a sampler that uses x̂_0 alone and has no observer) ε̂ is left unwritten, and
     /// an unprocessed x_0-prediction is returned as it is, without a copy into <paramref name="x0"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static ReadOnlySpan<T> Of<T>(
         PredictionTarget target, NoiseLevel level, X0Processing processing,
         ReadOnlySpan<T> xt, ReadOnlySpan<T> prediction, Span<T> x0, Span<T> epsilon, bool needEpsilon = true)
@@ -35,6 +37,7 @@ internal static class ModelEstimate
     }
 
     /// <summary>The same for one double <see cref="Image"/> (the single-step API and the likelihood).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (Image X0, Image Epsilon) Of(PredictionTarget target, Image prediction, Image xt, NoiseLevel level, X0Processing processing)
     {
         PredictionConversions.RequireConvertible(target, PredictionTarget.X0, level);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using Diffusion.Functional.Images;
 using Diffusion.Functional.Parameterisation;
@@ -34,7 +35,7 @@ public sealed record PosteriorMeanSampler(X0Processing? Processing = null) : ISa
             var (cx0, cxt) = DdpmSampler.MeanCoefficients(chain, step.Index);
             T c1 = T.CreateTruncating(cx0), c2 = T.CreateTruncating(cxt);
             NoiseLevel level = NoiseLevel.At(chain, step.Index);
-            loop.ForEachImage((k, xt, prediction, _, x0, epsilon, scratch, next) =>
+            loop.ForEachImage([MethodImpl(MethodImplOptions.AggressiveOptimization)] (k, xt, prediction, _, x0, epsilon, scratch, next) =>
             {
                 ReadOnlySpan<T> estimate = ModelEstimate.Of(run.Denoiser.Target, level, Processing, xt, prediction, x0, epsilon, needEpsilon: run.Observer is not null);
                 SamplerKernels.Affine(c1, estimate, c2, xt, T.Zero, default, null, k, step.Timestep, scratch, next);

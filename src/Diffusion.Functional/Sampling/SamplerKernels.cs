@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using Diffusion.Functional.Batches;
 using Diffusion.Functional.Images;
@@ -15,6 +16,7 @@ namespace Diffusion.Functional.Sampling;
 internal static class SamplerKernels
 {
     /// <summary>Calls the denoiser once for the whole batch at timestep <paramref name="timestep"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Evaluate<T>(IBatchDenoiser<T> denoiser, ImageBatch<T> xt, int timestep, int[] timesteps, T[] prediction, T[] interpolation)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -26,6 +28,7 @@ internal static class SamplerKernels
     /// Checks that every value the denoiser wrote for image <paramref name="image"/> is finite, naming the step, the image
     /// and the value otherwise (done per image just before its step uses them, while they are in cache).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void RequireFinite<T>(ReadOnlySpan<T> values, int image, int timestep, string what) where T : unmanaged, IFloatingPointIeee754<T>
     {
         // v − v is 0 for a finite v and NaN for NaN and ±∞: one vector comparison per block, the slow loop only to name the culprit.
@@ -51,6 +54,7 @@ internal static class SamplerKernels
     /// y_j = fma(σ, z_j, fma(c₂, u₂_j, c₁·u₁_j)) for one image, with z the stream of <paramref name="key"/> (or
     /// <paramref name="noise"/> when given); σ = 0 draws nothing. <paramref name="scratch"/> holds z on the generic path.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Affine<T>(
         T c1, ReadOnlySpan<T> u1, T c2, ReadOnlySpan<T> u2, T sigma, NoiseKey key, StepNoise<T>? noise, int image, int timestep,
         Span<T> scratch, Span<T> y)
@@ -75,6 +79,7 @@ internal static class SamplerKernels
     }
 
     /// <summary>y_j = fma(σ_j, z_j, fma(c₂, u₂_j, c₁·u₁_j)) with a standard deviation per value (learned-range variance).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AffinePerValue<T>(
         T c1, ReadOnlySpan<T> u1, T c2, ReadOnlySpan<T> u2, ReadOnlySpan<T> sigma, NoiseKey key, StepNoise<T>? noise, int image, int timestep,
         Span<T> scratch, Span<T> y)
@@ -86,6 +91,7 @@ internal static class SamplerKernels
     }
 
     /// <summary>z for one image and step: the keyed stream (float32 numbers, widened exactly for double) or the caller's noise.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void FillNoise<T>(NoiseKey key, StepNoise<T>? noise, int image, int timestep, Span<T> z)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -99,9 +105,10 @@ internal static class SamplerKernels
     }
 
     /// <summary>Runs <paramref name="range"/>(first, count) over the images, spread over threads when <paramref name="parallel"/> allows.</summary>
-    public static void ForEachRange(int images, ParallelOptions? parallel, Action<int, int> range)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ForEachRange(int images, ParallelOptions? parallel, Action<int, int> range, int rangesPerThread = BatchParallel.DefaultRangesPerThread)
     {
         if (parallel is null) range(0, images);
-        else BatchParallel.ForEachRange(images, parallel, range);
+        else BatchParallel.ForEachRange(images, parallel, range, rangesPerThread);
     }
 }
