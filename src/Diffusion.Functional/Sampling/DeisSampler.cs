@@ -23,7 +23,7 @@ public sealed record DeisSampler(int Order = 3) : ISampler
     /// <summary>One evaluation per step (Zhang &amp; Chen 2023, multistep).</summary>
     public int EvaluationsPerStep => 1;
 
-    /// <summary>DEIS runs with any denoiser of the chain's schedule (it needs only ε̂ = (x̃ − D)/σ).</summary>
+    /// <summary>DEIS runs with any denoiser of the chain's schedule (Zhang &amp; Chen 2023, eq. 15 needs only ε̂ = (x̃ − D)/σ).</summary>
     public void RequireCompatible<T>(IBatchDenoiser<T> denoiser) where T : unmanaged, IFloatingPointIeee754<T> => ArgumentNullException.ThrowIfNull(denoiser);
 
     /// <summary>The DEIS chain (Zhang &amp; Chen 2023, eq. 15) on the chain's σ grid, one denoiser call per step.</summary>

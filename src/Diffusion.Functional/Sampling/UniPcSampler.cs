@@ -42,7 +42,7 @@ public sealed record UniPcSampler(int SolverOrder = 2, UniPcVariant Variant = Un
     /// <summary>One evaluation per step: the corrector reuses the next step's evaluation (Zhao et al. 2023, §3.1).</summary>
     public int EvaluationsPerStep => 1;
 
-    /// <summary>UniPC runs with any denoiser of the chain's schedule (it needs only D = x̂_0).</summary>
+    /// <summary>UniPC runs with any denoiser of the chain's schedule (Zhao et al. 2023, Algorithm 3 needs only D = x̂_0).</summary>
     public void RequireCompatible<T>(IBatchDenoiser<T> denoiser) where T : unmanaged, IFloatingPointIeee754<T> => ArgumentNullException.ThrowIfNull(denoiser);
 
     /// <summary>The UniPC chain (Zhao et al. 2023, Algorithm 3) on the chain's σ grid, one denoiser call per step.</summary>

@@ -24,7 +24,7 @@ public class MultistepSamplerTests(ITestOutputHelper output)
         // multistep interpolant of D through points that carry independent noise is no better than second order in law.
         // For (1, 0.04) the standard deviation's error changes sign between N = 361 and 721, so W₂ dips there and a fitted
         // slope means nothing; the test checks that it is the sign change and not a slower decay. With k-diffusion's
-        // half weight of the quadratic term the orders are 2.10 and 1.99 and W₂ is 2.4–3.2 times ours at N ≥ 121.
+        // half weight of the quadratic term the orders are 2.10 and 1.99 and W₂ is 2.4–3.6 times ours at N ≥ 121 (first two laws).
         foreach (var (mu, v) in new[] { (0.3, 0.25), (-0.5, 2.5), (1.0, 0.04) })
         {
             var errors = SigmaSamplerOrderTests.Strides.Select(d =>
