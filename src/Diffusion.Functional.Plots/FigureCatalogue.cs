@@ -34,6 +34,8 @@ public static class FigureCatalogue
             "DDPM against DDIM (η = 0) on 10, 50 and 200 of 1000 steps, from the same starting noise.", 1400, 900),
         new(FigureId.SamplerOrder, "sampler-order.png",
             "The exact error of euler, heun, dpmpp-2m, dpmpp-3m and lms against the probability-flow ODE for Gaussian data, against NFE: slopes 1, 2, 2, 3 and 4.", 1200, 900),
+        new(FigureId.StochasticLaw, "sampler-law.png",
+            "The exact W₂ distance of ddpm, euler-ancestral, dpmpp-2m-sde and dpmpp-3m-sde's output law to the Gaussian data law, against NFE.", 1200, 900),
     ];
 
     /// <summary>The figure with id <paramref name="id"/>.</summary>

@@ -35,4 +35,7 @@ public enum FigureId
 
     /// <summary>The exact error of the deterministic σ-space samplers against the probability-flow ODE, against NFE, log-log.</summary>
     SamplerOrder = 10,
+
+    /// <summary>The exact W₂ of the stochastic samplers' output law to the Gaussian data law, against NFE, log-log.</summary>
+    StochasticLaw = 11,
 }
