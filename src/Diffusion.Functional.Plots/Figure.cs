@@ -34,6 +34,7 @@ public sealed record Figure(FigureId Id, string FileName, string Caption, int Wi
             FigureId.SamplerComparison => SamplerComparisonFigure.Build(data, key),
             FigureId.SamplerOrder => SamplerOrderFigure.Build(),
             FigureId.LossWeighting => LossWeightingFigure.Build(),
+            FigureId.StochasticLaw => StochasticLawFigure.Build(),
             _ => throw new ArgumentOutOfRangeException(nameof(Id), Id, $"Id = {Id} is not a FigureId."),
         };
         foreach (Plot plot in figure.Subplots.GetPlots()) ShippedFont.ApplyTo(plot);

@@ -36,6 +36,8 @@ public static class FigureCatalogue
             "The exact error of euler, heun, dpm2, dpmpp-2m, dpmpp-3m, dpm-solver (order 3) and lms against the probability-flow ODE for Gaussian data, against NFE: slopes 1, 2, 2, 2, 3, 3 and 4.", 1200, 900),
         new(FigureId.LossWeighting, "loss-weightings.png",
             "Training weightings as weights w(t) on the ε-MSE (L_simple, x₀- and v-MSE, min-SNR-5, P2, EDM, improved DDPM's hybrid), and the shipped UNet's loss per t under each.", 1800, 800),
+        new(FigureId.StochasticLaw, "sampler-law.png",
+            "The exact W₂ distance of ddpm, euler-ancestral, dpmpp-2m-sde and dpmpp-3m-sde's output law to the Gaussian data law, against NFE.", 1200, 900),
     ];
 
     /// <summary>The figure with id <paramref name="id"/>.</summary>

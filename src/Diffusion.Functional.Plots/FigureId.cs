@@ -38,4 +38,7 @@ public enum FigureId
 
     /// <summary>The training weightings as weights on the ε-MSE, and the shipped UNet's loss per t under each (docs/likelihood.md).</summary>
     LossWeighting = 11,
+
+    /// <summary>The exact W₂ of the stochastic samplers' output law to the Gaussian data law, against NFE, log-log.</summary>
+    StochasticLaw = 12,
 }

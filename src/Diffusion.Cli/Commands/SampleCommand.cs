@@ -76,6 +76,8 @@ internal static class SampleCommand
         {
             sampler, steps, eta, count, seed, mnist, output,
         };
+        var chainOptions = new SampleChainOptions();
+        foreach (Option option in chainOptions.All) command.Options.Add(option);
         command.SetAction(parsed => console.Run(() =>
         {
             string path = parsed.GetValue(output)!;
@@ -97,6 +99,7 @@ internal static class SampleCommand
             if (kind == ImageFileKind.Png && k > MaxGridCount)
                 throw new UsageException($"--count {k} is more than a .png grid shows ({MaxGridCount}); write an .npy for more digits.");
             AtomicFileSet.RequireDistinctFiles([(path, "--out")]);
+            var (plan, chainText) = chainOptions.Plan(parsed, schedule, n);
 
             MnistDigits digits = DigitSource.Load(parsed.GetValue(mnist));
             long trainingPixels = (long)digits.Count * digits.Width * digits.Height;
@@ -108,12 +111,11 @@ internal static class SampleCommand
             ulong seedValue = parsed.GetValue(seed);
             // the exact posterior mean at any σ: on the grid the bits of training.Denoiser, between levels for dpm2 & co.
             IContinuousDenoiser<double> denoiser = training.ContinuousDenoiser<double>(schedule);
-            RespacedSchedule plan = RespacedSchedule.Uniform(schedule, n);
             ImageBatch<double> samples = ReverseSampler.Generate(settings, plan, denoiser, k, 1, digits.Height, digits.Width, NoiseKey.FromSeed(seedValue));
 
             Image[] images = Enumerable.Range(0, samples.Count).Select(i => samples.ToImage(i)).ToArray();
             int[] nearest = images.Select(training.NearestIndex).ToArray();
-            string what = $"{Describe(entry, etaValue)}, {n} steps";
+            string what = $"{Describe(entry, etaValue)}, {n} steps" + (chainText.Length == 0 ? "" : $" ({chainText})");
             byte[] bytes = kind switch
             {
                 ImageFileKind.Npy => NpyFile.Encode(images),

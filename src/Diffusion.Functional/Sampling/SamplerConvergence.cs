@@ -53,4 +53,33 @@ public static class SamplerConvergence
         }
         return errors;
     }
+
+    /// <summary>
+    /// The exact output law N(mean, variance) of a sampler on one-dimensional Gaussian data N(μ, v) started from the exact
+    /// marginal q(x_{τ_N}): every step is affine in x and in its noise, so x_0 = B + A·x_{τ_N} + Σ_k c_k·z_k, and one run
+    /// with unit inputs gives every coefficient; mean = B + A·√ᾱ_{τ_N}·μ, variance = A²·Var q(x_{τ_N}) + Σ c_k²
+    /// (docs/samplers.md, "Stochastic sampler").
+    /// </summary>
+    public static (double Mean, double Variance) GaussianLaw(ISampler sampler, RespacedSchedule plan, double mean, double variance)
+    {
+        ArgumentNullException.ThrowIfNull(sampler);
+        ArgumentNullException.ThrowIfNull(plan);
+        int width = plan.Count + 2;
+        var data = new DiagonalGaussianData(1, 1, width, Enumerable.Repeat(mean, width).ToArray(), Enumerable.Repeat(variance, width).ToArray());
+        var start = new double[width];
+        start[1] = 1.0;
+        var position = new Dictionary<int, int>();
+        for (int k = 0; k < plan.Count; k++) position[plan.Timesteps[k]] = k;
+        var run = new SamplerRun<double>(plan, data.Denoiser<double>(plan.Original, PredictionTarget.X0), ImageBatch<double>.FromValues(1, 1, 1, width, start), [new NoiseKey(0)])
+        {
+            // value 2 + k gets z = 1 at the step from the k-th kept timestep and nothing else; values 0 and 1 get no noise
+            Noise = (_, timestep, z) => { z.Clear(); z[2 + position[timestep]] = 1.0; },
+        };
+        double[] y = sampler.Run(run).ToDoubleArray();
+        double b = y[0], a = y[1] - b, noise = 0.0;
+        for (int k = 2; k < width; k++) noise += (y[k] - b) * (y[k] - b);
+        int top = plan.Timesteps[^1];
+        double m = plan.Original.SqrtAlphaBar(top) * mean, marginal = data.MarginalVariance(plan.Original, top, 0);
+        return (b + a * m, a * a * marginal + noise);
+    }
 }

@@ -43,6 +43,13 @@ public static class SamplerRegistry
         new("dpmpp-2m", "DPM-Solver++(2M): exponential integrator in λ with D extrapolated from two evaluations", "Lu et al. 2022b, Algorithm 2", 2, 1, false, [], _ => new DpmSolverPlusPlus2MSampler()),
         new("dpmpp-3m", "DPM-Solver++(3M): exponential integrator in λ with D interpolated through three evaluations", "Lu et al. 2022b, §4 and Appendix B", 3, 1, false, [], _ => new DpmSolverPlusPlus3MSampler()),
         new("dpmpp-2m-sde", "SDE-DPM-Solver++(2M): the 2M update for the reverse SDE in λ, with fresh noise σ'·√(1 − e^{−2h})", "Lu et al. 2022b, §5", 2, 1, true, [], _ => new DpmSolverPlusPlus2MSdeSampler()),
+        new("dpmpp-3m-sde", "SDE-DPM-Solver++(3M): the 3M interpolant integrated exactly against the reverse SDE in λ, with fresh noise σ'·√(1 − e^{−2h})", "Lu et al. 2022b, §4 and §5", 3, 1, true, [], _ => new DpmSolverPlusPlus3MSdeSampler()),
+        new("unipc", "UniPC (bh2): the UniP-2 predictor and the UniC corrector, which reuses the next evaluation (diffusers' default)", "Zhao et al. 2023, Algorithms 1–3", 3, 1, false, [], _ => new UniPcSampler(2, UniPcVariant.Bh2)),
+        new("unipc-3", "UniPC (bh2) with the UniP-3 predictor and the UniC corrector (diffusers' solver_order=3)", "Zhao et al. 2023, Algorithms 1–3", 4, 1, false, [], _ => new UniPcSampler(3, UniPcVariant.Bh2)),
+        new("unipc-bh1", "UniPC with B(h) = h: the UniP-2 predictor and the UniC corrector", "Zhao et al. 2023, Algorithms 1–3", 3, 1, false, [], _ => new UniPcSampler(2, UniPcVariant.Bh1)),
+        new("unip", "UniP-2 (bh2): UniPC's predictor without the corrector", "Zhao et al. 2023, Algorithm 2", 2, 1, false, [], _ => new UniPcSampler(2, UniPcVariant.Bh2, Corrector: false)),
+        new("deis", "DEIS tAB3: exponential integrator in σ with ε̂ extrapolated in log σ through three evaluations", "Zhang & Chen 2023, eq. 15 (ρAB-DEIS)", 3, 1, false, [], _ => new DeisSampler(3)),
+        new("deis-2", "DEIS tAB2: exponential integrator in σ with ε̂ extrapolated in log σ through two evaluations", "Zhang & Chen 2023, eq. 15 (ρAB-DEIS)", 2, 1, false, [], _ => new DeisSampler(2)),
     ];
 
     /// <summary>The registered names, in order.</summary>

@@ -72,6 +72,54 @@ public static class SigmaSpace
     }
 
     /// <summary>
+    /// The polyexponential grid σ_i = exp(log σ_min + (1 − i/(n − 1))^ρ·(log σ_max − log σ_min)), i = 0..n − 1, a power
+    /// ramp in log σ (k-diffusion's <c>get_sigmas_polyexponential</c>; ρ = 1 is the exponential grid), followed by σ_n = 0
+    /// (docs/samplers.md, "Grids").
+    /// </summary>
+    /// <param name="count">n ≥ 1 noise levels before the final 0.</param>
+    /// <param name="sigmaMin">σ_min &gt; 0.</param>
+    /// <param name="sigmaMax">σ_max ≥ σ_min.</param>
+    /// <param name="rho">ρ &gt; 0 (1 in k-diffusion).</param>
+    public static double[] PolyexponentialSigmas(int count, double sigmaMin, double sigmaMax, double rho = 1.0)
+    {
+        RequireGrid(count, sigmaMin, sigmaMax);
+        if (!(rho > 0.0) || !double.IsFinite(rho))
+            throw new ArgumentOutOfRangeException(nameof(rho), rho, $"rho = {rho} is not allowed; ρ must be finite and > 0 (k-diffusion uses 1).");
+        var sigmas = new double[count + 1];
+        double bottom = Math.Log(sigmaMin), span = Math.Log(sigmaMax) - bottom;
+        for (int i = 0; i < count; i++)
+            sigmas[i] = count == 1 || i == 0 ? sigmaMax : i == count - 1 ? sigmaMin : Math.Exp(bottom + Math.Pow(1.0 - i / (double)(count - 1), rho) * span);
+        return sigmas;
+    }
+
+    /// <summary>
+    /// The continuous VP grid σ_i = √(exp(β_d·t_i²/2 + β_min·t_i) − 1) at t_i = 1 + i/(n − 1)·(ε_s − 1), i = 0..n − 1
+    /// (Song et al. 2021b, VP SDE with linear β(t) = β_min + β_d·t; k-diffusion's <c>get_sigmas_vp</c>), followed by σ_n = 0;
+    /// exp(·) − 1 is evaluated without cancellation (docs/samplers.md, "Grids").
+    /// </summary>
+    /// <param name="count">n ≥ 1 noise levels before the final 0 (n = 1 gives t = 1).</param>
+    /// <param name="betaD">β_d = β_max − β_min &gt; 0 (19.9).</param>
+    /// <param name="betaMin">β_min ≥ 0 (0.1).</param>
+    /// <param name="epsilonS">The last time ε_s ∈ (0, 1] (1e-3).</param>
+    public static double[] VpSigmas(int count, double betaD = 19.9, double betaMin = 0.1, double epsilonS = 1e-3)
+    {
+        Guard.AtLeast(count, 1, "count");
+        if (!(betaD > 0.0) || !double.IsFinite(betaD))
+            throw new ArgumentOutOfRangeException(nameof(betaD), betaD, $"betaD = {betaD} is not allowed; β_d must be finite and > 0 (19.9).");
+        if (!(betaMin >= 0.0) || !double.IsFinite(betaMin))
+            throw new ArgumentOutOfRangeException(nameof(betaMin), betaMin, $"betaMin = {betaMin} is not allowed; β_min must be finite and ≥ 0 (0.1).");
+        if (!(epsilonS > 0.0 && epsilonS <= 1.0))
+            throw new ArgumentOutOfRangeException(nameof(epsilonS), epsilonS, $"epsilonS = {epsilonS} is not allowed; ε_s must be in (0, 1] (1e-3).");
+        var sigmas = new double[count + 1];
+        for (int i = 0; i < count; i++)
+        {
+            double t = count == 1 ? 1.0 : i == count - 1 ? epsilonS : 1.0 + i / (double)(count - 1) * (epsilonS - 1.0);
+            sigmas[i] = Math.Sqrt(AccurateMath.ExpM1(0.5 * betaD * t * t + betaMin * t));
+        }
+        return sigmas;
+    }
+
+    /// <summary>
     /// A discrete schedule whose timestep t has noise level σ_t = <paramref name="sigmas"/>[t − 1] (ascending, &gt; 0):
     /// ᾱ_t = 1/(1 + σ_t²) and β_t = 1 − ᾱ_t/ᾱ_{t−1} = (σ_t² − σ_{t−1}²)/(1 + σ_t²) (DDPM eq. 2 with Karras et al. 2022,
     /// Table 1): a VE grid as a VP schedule, so that every σ of the grid is a training timestep.

@@ -32,6 +32,7 @@ public class FigureSnapshotTests
     [Fact] public void SamplerOrder() => Verify(FigureId.SamplerOrder, nameof(SamplerOrder));
 
     [Fact] public void LossWeighting() => Verify(FigureId.LossWeighting, nameof(LossWeighting));
+    [Fact] public void StochasticLaw() => Verify(FigureId.StochasticLaw, nameof(StochasticLaw));
 
     [Fact]
     public void EveryFigureOfTheCatalogue_HasASnapshotTestNamedAfterIt()

@@ -181,6 +181,30 @@ public sealed class SampleCommandTests : IDisposable
         for (int k = 0; k < digits.Length; k++) Assert.Contains($"sample {k}: training digit {digits[k]} (", result.Output);
     }
 
+    public static TheoryData<string[], int[]> Chains => new()
+    {
+        { ["--spacing", "leading", "--steps-offset", "1"], Enumerable.Range(0, 10).Select(i => 2 + 100 * i).ToArray() },
+        { ["--spacing", "linspace"], RespacedSchedule.Uniform(CanonicalSchedules.Ddpm, 10, TimestepSpacing.Linspace).Timesteps.ToArray() },
+        { ["--sigmas", "karras", "--rho", "5"], SigmaSpace.NearestTimesteps(CanonicalSchedules.Ddpm, SigmaSpace.KarrasSigmas(10, SigmaSpace.Sigma(CanonicalSchedules.Ddpm, 1), SigmaSpace.Sigma(CanonicalSchedules.Ddpm, 1000), 5.0)).Timesteps.ToArray() },
+        { ["--sigmas", "polyexponential", "--rho", "2"], SigmaSpace.NearestTimesteps(CanonicalSchedules.Ddpm, SigmaSpace.PolyexponentialSigmas(10, SigmaSpace.Sigma(CanonicalSchedules.Ddpm, 1), SigmaSpace.Sigma(CanonicalSchedules.Ddpm, 1000), 2.0)).Timesteps.ToArray() },
+        { ["--sigmas", "vp"], SigmaSpace.NearestTimesteps(CanonicalSchedules.Ddpm, SigmaSpace.VpSigmas(10)).Timesteps.ToArray() },
+    };
+
+    [Theory]
+    [MemberData(nameof(Chains))]
+    public void ChainOptions_GiveTheCoresChain(string[] chain, int[] timesteps)
+    {
+        // The .npy is the core's GenerateMany on the chain the options name (diffusers' leading with steps_offset 1:
+        // its t = 1 + 100i is our τ = t + 1).
+        var result = CliRunner.Run(["sample", "--sampler", "unipc", "--steps", "10", "--count", "2", "--seed", "3", .. chain, "--out", PathOf("chain.npy")]);
+        Assert.True(result.ExitCode == 0, result.Error);
+        NoiseSchedule schedule = NoiseSchedule.Linear(1000, 1e-4, 0.02);
+        Denoiser denoiser = new EmpiricalData(ImageBatch<double>.FromImages(Training)).Denoiser(schedule, PredictionTarget.X0);
+        var plan = RespacedSchedule.FromTimesteps(schedule, timesteps);
+        ImageBatch<double> expected = ReverseSampler.GenerateMany(plan, denoiser, new UniPcSampler(), 28, 28, 2, NoiseKey.FromSeed(3));
+        Assert.Equal(expected.Values.ToArray().Select(v => (float)v), ReadNpy(PathOf("chain.npy")).Values);
+    }
+
     [Theory]
     [InlineData("--eta applies only to --sampler ddim", "--sampler", "ddpm", "--steps", "10", "--eta", "0.5")]
     [InlineData("--eta 1.5 is outside [0, 1]", "--sampler", "ddim", "--steps", "10", "--eta", "1.5")]
@@ -194,6 +218,13 @@ public sealed class SampleCommandTests : IDisposable
     [InlineData("'--sampler' is required", "--steps", "10")]
     [InlineData("'--steps' is required", "--sampler", "ddim")]
     [InlineData("no such folder", "--sampler", "ddim", "--steps", "10", "--mnist", "/no/such/folder")]
+    [InlineData("--sigmas 'kras' is not a grid; the grids are: schedule, karras", "--sampler", "euler", "--steps", "10", "--sigmas", "kras")]
+    [InlineData("--spacing 'lead' is not a spacing; the spacings are: trailing, leading, linspace", "--sampler", "euler", "--steps", "10", "--spacing", "lead")]
+    [InlineData("--spacing applies only to --sigmas schedule, not to karras", "--sampler", "euler", "--steps", "10", "--sigmas", "karras", "--spacing", "leading")]
+    [InlineData("--rho applies only to --sigmas karras or polyexponential, not to vp", "--sampler", "euler", "--steps", "10", "--sigmas", "vp", "--rho", "3")]
+    [InlineData("--rho 0 is not allowed", "--sampler", "euler", "--steps", "10", "--sigmas", "karras", "--rho", "0")]
+    [InlineData("--steps-offset applies only to --spacing leading", "--sampler", "euler", "--steps", "10", "--steps-offset", "1")]
+    [InlineData("--steps-offset 901 is outside 0..99: with 10 leading steps of 100 the last kept timestep would be 1802 > 1000", "--sampler", "euler", "--steps", "10", "--spacing", "leading", "--steps-offset", "901")]
     public void BadArguments_ExitWith2_SayWhatIsWrong_AndWriteNothing(string message, params string[] args)
     {
         var result = CliRunner.Run(["sample", .. args, "--out", PathOf("out.npy")]);

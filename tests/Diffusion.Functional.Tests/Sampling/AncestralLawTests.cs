@@ -16,26 +16,8 @@ namespace Diffusion.Functional.Tests.Sampling;
 public class AncestralLawTests(ITestOutputHelper output)
 {
     /// <summary>(mean, variance) of the sampler's x_0 for data N(μ, v) started from the exact marginal q(x_{τ_N}).</summary>
-    internal static (double Mean, double Variance) Law(ISampler sampler, RespacedSchedule plan, double mu, double v)
-    {
-        int width = plan.Count + 2;
-        var data = new DiagonalGaussianData(1, 1, width, Enumerable.Repeat(mu, width).ToArray(), Enumerable.Repeat(v, width).ToArray());
-        var start = new double[width];
-        start[1] = 1.0;
-        var order = plan.Timesteps.ToList();
-        var run = new SamplerRun<double>(plan, data.Denoiser<double>(plan.Original, PredictionTarget.X0), ImageBatch<double>.FromValues(1, 1, 1, width, start), [new NoiseKey(0)])
-        {
-            // value 2 + k gets z = 1 at the step from the k-th kept timestep, nothing else; values 0 and 1 get no noise
-            Noise = (_, timestep, z) => { z.Clear(); z[2 + order.IndexOf(timestep)] = 1.0; },
-        };
-        double[] y = sampler.Run(run).ToDoubleArray();
-        double b = y[0], a = y[1] - b, noise = 0.0;
-        for (int k = 2; k < width; k++) noise += (y[k] - b) * (y[k] - b);
-        NoiseSchedule schedule = plan.Original;
-        int top = plan.Timesteps[^1];
-        double m = schedule.SqrtAlphaBar(top) * mu, variance = data.MarginalVariance(schedule, top, 0);
-        return (b + a * m, a * a * variance + noise);
-    }
+    internal static (double Mean, double Variance) Law(ISampler sampler, RespacedSchedule plan, double mu, double v) =>
+        SamplerConvergence.GaussianLaw(sampler, plan, mu, v);
 
     /// <summary>W₂ between N(m₁, v₁) and N(m₂, v₂) in one dimension: √((m₁ − m₂)² + (√v₁ − √v₂)²).</summary>
     internal static double W2(double m1, double v1, double m2, double v2) => Math.Sqrt((m1 - m2) * (m1 - m2) + Math.Pow(Math.Sqrt(v1) - Math.Sqrt(v2), 2));

@@ -60,6 +60,56 @@ public class SigmaSpaceTests
         Approx.Relative(0.01, sigmas[11], 1e-14, "σ_min");
     }
 
+    [Theory]
+    [InlineData(1, 1.0)]
+    [InlineData(2, 0.5)]
+    [InlineData(9, 1.0)]
+    [InlineData(40, 2.5)]
+    public void PolyexponentialSigmas_DescendFromSigmaMaxToSigmaMin_ThenZero_AsAPowerRampInLogSigma(int count, double rho)
+    {
+        double[] sigmas = SigmaSpace.PolyexponentialSigmas(count, 0.002, 80.0, rho);
+        Assert.Equal(count + 1, sigmas.Length);
+        Assert.Equal(80.0, sigmas[0]);
+        Assert.Equal(0.0, sigmas[^1]);
+        if (count > 1) Assert.Equal(0.002, sigmas[^2]);
+        for (int i = 1; i < count; i++) Assert.True(sigmas[i] < sigmas[i - 1], $"σ_{i} = {sigmas[i]} ≥ σ_{i - 1}");
+        for (int i = 1; i < count - 1; i++)
+        {
+            // (log σ_i − log σ_min)/(log σ_max − log σ_min) = (1 − i/(n − 1))^ρ
+            double ramp = (Math.Log(sigmas[i]) - Math.Log(0.002)) / (Math.Log(80.0) - Math.Log(0.002));
+            Approx.Relative(Math.Pow(1.0 - i / (double)(count - 1), rho), ramp, 1e-13, $"ramp at {i}");
+        }
+    }
+
+    [Fact]
+    public void PolyexponentialSigmas_WithRhoOne_AreTheExponentialGrid()
+    {
+        double[] poly = SigmaSpace.PolyexponentialSigmas(25, 0.01, 50.0), exponential = SigmaSpace.ExponentialSigmas(25, 0.01, 50.0);
+        for (int i = 0; i < poly.Length; i++) Approx.Relative(exponential[i], poly[i], 1e-14, $"σ_{i}");
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(30)]
+    public void VpSigmas_AreTheVpSdesNoiseLevels_AtEquallySpacedTimes_ThenZero(int count)
+    {
+        // σ(t)² + 1 = exp(∫₀^t β(s) ds) with β(s) = β_min + β_d·s (Song et al. 2021b), at t_i equally spaced from 1 to ε_s.
+        double[] sigmas = SigmaSpace.VpSigmas(count);
+        Assert.Equal(count + 1, sigmas.Length);
+        Assert.Equal(0.0, sigmas[^1]);
+        Approx.Relative(Math.Sqrt(Math.Exp(19.9 / 2 + 0.1) - 1), sigmas[0], 1e-14, "σ at t = 1");
+        for (int i = 1; i < count; i++) Assert.True(sigmas[i] < sigmas[i - 1], $"σ_{i} = {sigmas[i]} ≥ σ_{i - 1}");
+        for (int i = 0; i < count; i++)
+        {
+            double t = count == 1 ? 1.0 : 1.0 + i * (1e-3 - 1.0) / (count - 1);
+            Approx.Relative(0.5 * 19.9 * t * t + 0.1 * t, Math.Log(1.0 + sigmas[i] * sigmas[i]), 1e-12, $"∫β at t = {t}");
+        }
+        // no cancellation at tiny t: σ² = β_min·t + O(t²)
+        double[] tiny = SigmaSpace.VpSigmas(2, epsilonS: 1e-12);
+        Approx.Relative(0.1 * 1e-12, tiny[1] * tiny[1], 1e-9, "σ² at t = 1e-12");
+    }
+
     [Fact]
     public void ScheduleOfSigmas_HasExactlyThoseNoiseLevelsAtItsTimesteps()
     {
@@ -132,6 +182,9 @@ public class SigmaSpaceTests
         Assert.Contains("sigmaMin", Assert.Throws<ArgumentOutOfRangeException>(() => SigmaSpace.KarrasSigmas(5, 0.0, 80.0)).Message);
         Assert.Contains("rho", Assert.Throws<ArgumentOutOfRangeException>(() => SigmaSpace.KarrasSigmas(5, 0.1, 80.0, -1.0)).Message);
         Assert.Contains("sigmaMax", Assert.Throws<ArgumentOutOfRangeException>(() => SigmaSpace.ExponentialSigmas(5, 1.0, 0.5)).Message);
+        Assert.Contains("rho", Assert.Throws<ArgumentOutOfRangeException>(() => SigmaSpace.PolyexponentialSigmas(5, 0.1, 80.0, 0.0)).Message);
+        Assert.Contains("epsilonS", Assert.Throws<ArgumentOutOfRangeException>(() => SigmaSpace.VpSigmas(5, epsilonS: 0.0)).Message);
+        Assert.Contains("betaD", Assert.Throws<ArgumentOutOfRangeException>(() => SigmaSpace.VpSigmas(5, betaD: double.NaN)).Message);
         Assert.Throws<ArgumentException>(() => SigmaSpace.NearestTimesteps(CanonicalSchedules.Ddpm, [0.0]));
     }
 }
