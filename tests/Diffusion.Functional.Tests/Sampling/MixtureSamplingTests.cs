@@ -18,34 +18,34 @@ public class MixtureSamplingTests(ITestOutputHelper output)
     private static readonly double[] Weights = [0.3, 0.7], Means = [-1.0, 1.5], Variances = [0.04, 0.25];
 
     /// <summary>
-    /// E[x_0 | x_t] for x_0 ~ Σ_k w_k N(μ_k, v_k), x_t = a·x_0 + s·ε (a = √ᾱ_t, s² = 1 − ᾱ_t): the responsibilities
-    /// r_k ∝ w_k N(x_t; aμ_k, a²v_k + s²) times each component's Gaussian posterior mean μ_k + a·v_k/(a²v_k + s²)·(x_t − aμ_k).
+    /// E[x_0 | x̃] for x_0 ~ Σ_k w_k N(μ_k, v_k), x̃ = x_0 + σ·ε, at any σ (the off-grid samplers need it between levels):
+    /// the responsibilities r_k ∝ w_k N(x̃; μ_k, v_k + σ²) times each component's Gaussian posterior mean
+    /// μ_k + v_k/(v_k + σ²)·(x̃ − μ_k).
     /// </summary>
-    private static IBatchDenoiser<double> MixtureDenoiser(NoiseSchedule schedule) =>
-        BatchDenoiser.Create<double>(schedule, PredictionTarget.X0, (xt, timesteps, prediction) =>
+    private static IContinuousDenoiser<double> MixtureDenoiser(NoiseSchedule schedule) =>
+        ContinuousDenoiser.Create<double>(schedule, (xTilde, sigmas, denoised) =>
         {
-            int per = xt.ValuesPerImage;
-            ReadOnlySpan<double> x = xt.Values;
+            int per = xTilde.ValuesPerImage;
+            ReadOnlySpan<double> x = xTilde.Values;
+            Span<double> logR = stackalloc double[Weights.Length];
             for (int n = 0; n < x.Length; n++)
             {
-                int t = timesteps[n / per];
-                double a = schedule.SqrtAlphaBar(t), s2 = schedule.OneMinusAlphaBar(t);
-                Span<double> logR = stackalloc double[Weights.Length];
+                double s2 = sigmas[n / per] * sigmas[n / per];
                 double top = double.NegativeInfinity;
                 for (int k = 0; k < Weights.Length; k++)
                 {
-                    double variance = a * a * Variances[k] + s2, d = x[n] - a * Means[k];
+                    double variance = Variances[k] + s2, d = x[n] - Means[k];
                     logR[k] = Math.Log(Weights[k]) - 0.5 * Math.Log(variance) - d * d / (2 * variance);
                     top = Math.Max(top, logR[k]);
                 }
                 double total = 0.0, mean = 0.0;
                 for (int k = 0; k < Weights.Length; k++)
                 {
-                    double r = Math.Exp(logR[k] - top), variance = a * a * Variances[k] + s2;
+                    double r = Math.Exp(logR[k] - top);
                     total += r;
-                    mean += r * (Means[k] + a * Variances[k] / variance * (x[n] - a * Means[k]));
+                    mean += r * (Means[k] + Variances[k] / (Variances[k] + s2) * (x[n] - Means[k]));
                 }
-                prediction[n] = mean / total;
+                denoised[n] = mean / total;
             }
         });
 
