@@ -36,6 +36,7 @@ internal static class DiffusionCli
         yield return SamplersCommand.Create(console);
         yield return BenchCommand.Create(console);
         yield return ExploreCommand.Create(console);
+        yield return QualityCommand.Create(console);
     }
 
     private static IEnumerable<string> CommandPath(ParseResult parsed)
