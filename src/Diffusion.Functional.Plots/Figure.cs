@@ -33,6 +33,7 @@ public sealed record Figure(FigureId Id, string FileName, string Caption, int Wi
             FigureId.GenerationStrip => GenerationStripFigure.Build(data, key),
             FigureId.SamplerComparison => SamplerComparisonFigure.Build(data, key),
             FigureId.SamplerOrder => SamplerOrderFigure.Build(),
+            FigureId.NetworkQuality => QualityFigure.Build(QualityFigure.ShippedCsv()),
             _ => throw new ArgumentOutOfRangeException(nameof(Id), Id, $"Id = {Id} is not a FigureId."),
         };
         foreach (Plot plot in figure.Subplots.GetPlots()) ShippedFont.ApplyTo(plot);

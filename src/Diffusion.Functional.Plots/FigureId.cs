@@ -35,4 +35,7 @@ public enum FigureId
 
     /// <summary>The exact error of the deterministic σ-space samplers against the probability-flow ODE, against NFE, log-log.</summary>
     SamplerOrder = 10,
+
+    /// <summary>The shipped UNet's Fréchet distance against NFE per sampler, from docs/data/mnist-unet-quality.csv.</summary>
+    NetworkQuality = 11,
 }

@@ -107,19 +107,7 @@ internal static class QualityCommand
         {
             var clock = Stopwatch.StartNew();
             int perClass = row.Digits / 10;
-            var generated = new float[row.Digits * 784];
-            var labels = new int[row.Digits];
-            ISampler sampler = SamplerRegistry.Find(row.Sampler).Create(new SamplerOptions());
-            RespacedSchedule plan = RespacedSchedule.Uniform(model.Schedule, row.Nfe / sampler.EvaluationsPerStep);
-            for (int y = 0; y < 10; y++)
-            {
-                IBatchDenoiser<float> denoiser = row.Guidance == 1.0 ? ConditionalBatchDenoiser.WithLabel(model, y) : new ClassifierFreeGuidance<float>(model, y, row.Guidance);
-                NoiseKey[] keys = Enumerable.Range(0, perClass).Select(j => NoiseKey.FromSeed(seed).Child((ulong)y).Child((ulong)j)).ToArray();
-                ImageBatch<float> batch = ReverseSampler.Generate(sampler, plan, denoiser, keys, 1, 28, 28);
-                // The classifier was trained on [−1, 1]; a network's x_0 may overshoot it, and is clipped as a picture would be.
-                for (int v = 0; v < batch.Values.Length; v++) generated[y * perClass * 784 + v] = Math.Clamp(batch.Values[v], -1f, 1f);
-                labels.AsSpan(y * perClass, perClass).Fill(y);
-            }
+            var (generated, labels) = Generate(model, row, seed);
             ClassifierOutput classes = classifier.Classify(generated);
             double fd = FrechetDistance.Between(classes.Features, heldOutOut.Features, classes.FeatureCount);
             double rowFloor = FrechetDistance.Between(TrainingSubset(trainFeatures, training, perClass, classes.FeatureCount), heldOutOut.Features, classes.FeatureCount);
@@ -132,10 +120,32 @@ internal static class QualityCommand
         return csv.ToString();
     }
 
+    /// <summary>
+    /// The row's digits, a tenth of each class: class y's digit j starts from the key FromSeed(seed).Child(y).Child(j)
+    /// (the same start for every sampler), clipped to [−1, 1] (the classifier's range; a network's x_0 may overshoot it).
+    /// </summary>
+    internal static (float[] Pixels, int[] Labels) Generate(OnnxConditionalDenoiser model, Row row, ulong seed)
+    {
+        int perClass = row.Digits / 10;
+        var generated = new float[row.Digits * 784];
+        var labels = new int[row.Digits];
+        ISampler sampler = SamplerRegistry.Find(row.Sampler).Create(new SamplerOptions());
+        RespacedSchedule plan = RespacedSchedule.Uniform(model.Schedule, row.Nfe / sampler.EvaluationsPerStep);
+        for (int y = 0; y < 10; y++)
+        {
+            IBatchDenoiser<float> denoiser = row.Guidance == 1.0 ? ConditionalBatchDenoiser.WithLabel(model, y) : new ClassifierFreeGuidance<float>(model, y, row.Guidance);
+            NoiseKey[] keys = Enumerable.Range(0, perClass).Select(j => NoiseKey.FromSeed(seed).Child((ulong)y).Child((ulong)j)).ToArray();
+            ImageBatch<float> batch = ReverseSampler.Generate(sampler, plan, denoiser, keys, 1, 28, 28);
+            for (int v = 0; v < batch.Values.Length; v++) generated[y * perClass * 784 + v] = Math.Clamp(batch.Values[v], -1f, 1f);
+            labels.AsSpan(y * perClass, perClass).Fill(y);
+        }
+        return (generated, labels);
+    }
+
     private static string Line(string sampler, int nfe, double w, int digits, double fd, double floor, double accuracy, double nn, double heldOutNn) =>
         string.Create(CultureInfo.InvariantCulture, $"{sampler},{nfe},{(double.IsNaN(w) ? "" : w.ToString("R", CultureInfo.InvariantCulture))},{digits},{fd:F4},{floor:F4},{accuracy:F4},{nn:F4},{heldOutNn:F4}\n");
 
-    private static float[] Pixels(MnistDigits digits)
+    internal static float[] Pixels(MnistDigits digits)
     {
         var pixels = new float[digits.Count * 784];
         for (int i = 0; i < digits.Count; i++)
@@ -159,11 +169,13 @@ internal static class QualityCommand
     }
 
     /// <summary>Mean L2 distance from each image to its nearest reference image, by ‖a − b‖² = ‖a‖² + ‖b‖² − 2a·b.</summary>
-    private sealed class NearestNeighbours(float[] reference, int per)
+    internal sealed class NearestNeighbours(float[] reference, int per)
     {
         private readonly double[] _norms = Enumerable.Range(0, reference.Length / per).Select(i => Dot(reference.AsSpan(i * per, per), reference.AsSpan(i * per, per))).ToArray();
 
-        public double MeanDistance(float[] images)
+        public double MeanDistance(float[] images) => Distances(images).Average();
+
+        public double[] Distances(float[] images)
         {
             int n = images.Length / per;
             var distances = new double[n];
@@ -174,7 +186,7 @@ internal static class QualityCommand
                 for (int m = 0; m < _norms.Length; m++) best = Math.Min(best, own + _norms[m] - 2 * Dot(x, reference.AsSpan(m * per, per)));
                 distances[i] = Math.Sqrt(Math.Max(best, 0.0));
             });
-            return distances.Average();
+            return distances;
         }
 
         private static double Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)

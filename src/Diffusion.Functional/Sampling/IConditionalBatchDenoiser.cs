@@ -30,7 +30,7 @@ public interface IConditionalBatchDenoiser<T> where T : unmanaged, IFloatingPoin
 
     /// <summary>
     /// Writes the prediction for every image of <paramref name="xt"/> given its label (x_t's layout), as
-    /// <see cref="IBatchDenoiser{T}.Predict"/> does: a pure function of (x_t, t, y) of each image that never writes into x_t.
+    /// <see cref="IBatchDenoiser{T}.Predict"/> does (Ho &amp; Salimans 2022, §3.2): a pure function of (x_t, t, y) of each image that never writes into x_t.
     /// </summary>
     /// <param name="xt">The batch x_t.</param>
     /// <param name="timesteps">One 1-based timestep per image, each in 1..T.</param>

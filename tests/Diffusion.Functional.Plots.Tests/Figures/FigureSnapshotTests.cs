@@ -31,6 +31,8 @@ public class FigureSnapshotTests
 
     [Fact] public void SamplerOrder() => Verify(FigureId.SamplerOrder, nameof(SamplerOrder));
 
+    [Fact] public void NetworkQuality() => Verify(FigureId.NetworkQuality, nameof(NetworkQuality));
+
     [Fact]
     public void EveryFigureOfTheCatalogue_HasASnapshotTestNamedAfterIt()
     {
