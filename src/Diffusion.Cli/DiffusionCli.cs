@@ -37,6 +37,7 @@ internal static class DiffusionCli
         yield return BenchCommand.Create(console);
         yield return ExploreCommand.Create(console);
         yield return LikelihoodCommand.Create(console);
+        yield return QualityCommand.Create(console);
     }
 
     private static IEnumerable<string> CommandPath(ParseResult parsed)

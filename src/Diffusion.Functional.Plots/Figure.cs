@@ -35,6 +35,7 @@ public sealed record Figure(FigureId Id, string FileName, string Caption, int Wi
             FigureId.SamplerOrder => SamplerOrderFigure.Build(),
             FigureId.LossWeighting => LossWeightingFigure.Build(),
             FigureId.StochasticLaw => StochasticLawFigure.Build(),
+            FigureId.NetworkQuality => QualityFigure.Build(QualityFigure.ShippedCsv()),
             _ => throw new ArgumentOutOfRangeException(nameof(Id), Id, $"Id = {Id} is not a FigureId."),
         };
         foreach (Plot plot in figure.Subplots.GetPlots()) ShippedFont.ApplyTo(plot);

@@ -38,6 +38,8 @@ public static class FigureCatalogue
             "Training weightings as weights w(t) on the ε-MSE (L_simple, x₀- and v-MSE, min-SNR-5, P2, EDM, improved DDPM's hybrid), and the shipped UNet's loss per t under each.", 1800, 800),
         new(FigureId.StochasticLaw, "sampler-law.png",
             "The exact W₂ distance of ddpm, euler-ancestral, dpmpp-2m-sde and dpmpp-3m-sde's output law to the Gaussian data law, against NFE.", 1200, 900),
+        new(FigureId.NetworkQuality, "network-quality.png",
+            "The shipped MNIST UNet's Fréchet distance to the held-out digits against NFE for ddim, dpmpp-2m and ddpm (diffusion quality's committed table), with the floor of as many training digits.", 1200, 850),
     ];
 
     /// <summary>The figure with id <paramref name="id"/>.</summary>

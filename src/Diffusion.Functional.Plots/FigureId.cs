@@ -41,4 +41,7 @@ public enum FigureId
 
     /// <summary>The exact W₂ of the stochastic samplers' output law to the Gaussian data law, against NFE, log-log.</summary>
     StochasticLaw = 12,
+
+    /// <summary>The shipped UNet's Fréchet distance against NFE per sampler, from docs/data/mnist-unet-quality.csv.</summary>
+    NetworkQuality = 13,
 }

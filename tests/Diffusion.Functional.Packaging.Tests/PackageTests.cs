@@ -77,8 +77,8 @@ public class PackageTests(PackagingWorkspace workspace)
         NuGetPackage plots = Package("Diffusion.Functional.Plots");
         Assert.Equal([$"Diffusion.Functional {Version}", $"ScottPlot {Repository.PinnedVersion("ScottPlot")}"], plots.Dependencies);
         plots.File("lib/net10.0/Diffusion.Functional.Plots.xml");
-        // The font, and the explorer page's HTML template (ExplorePage fills in its data).
-        Assert.Equal(["DejaVuSans.ttf", "Diffusion.Functional.Plots.Explore.explore.html"], plots.EmbeddedResources("lib/net10.0/Diffusion.Functional.Plots.dll"));
+        // The font, the explorer page's HTML template (ExplorePage fills in its data), and the UNet's measured quality table (the network-quality figure).
+        Assert.Equal(["DejaVuSans.ttf", "Diffusion.Functional.Plots.Explore.explore.html", "mnist-unet-quality.csv"], plots.EmbeddedResources("lib/net10.0/Diffusion.Functional.Plots.dll"));
         Assert.Equal(
             File.ReadAllBytes(Repository.PathOf("src", "Diffusion.Functional.Plots", "Fonts", "DejaVu-LICENSE.txt")),
             plots.File("licenses/DejaVu-LICENSE.txt"));

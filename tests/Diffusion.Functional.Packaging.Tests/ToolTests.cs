@@ -89,4 +89,17 @@ public class ToolTests(PackagingWorkspace workspace, ITestOutputHelper log)
         Assert.Contains("'shape': (3, 28, 28)", Encoding.ASCII.GetString(bytes, 10, headerLength));
         Assert.Equal(3 * 28 * 28 * 4, bytes.Length - 10 - headerLength);
     }
+
+    [Fact]
+    public void InstalledTool_SamplesWithTheShippedUNet_SoItCarriesOnnxRuntimesNativeLibrary()
+    {
+        // ONNX Runtime's libonnxruntime.so (linux-x64) must travel in the tool package, or loading the model fails.
+        string folder = workspace.NewFolder("tool-network-sample");
+        string npy = Path.Combine(folder, "guided.npy");
+        string output = Diffusion(folder, "sample", "--model", "default", "--class", "3", "--guidance", "2", "--sampler", "ddim", "--steps", "2", "--count", "2", "--out", npy).Output;
+        Assert.StartsWith($"wrote {npy}: 2 digits", output);
+        byte[] bytes = File.ReadAllBytes(npy);
+        int headerLength = BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(8, 2));
+        Assert.Contains("'shape': (2, 28, 28)", Encoding.ASCII.GetString(bytes, 10, headerLength));
+    }
 }

@@ -69,6 +69,7 @@ internal static class SampleCommand
                 + ".npy for the float32 array (K, 28, 28) in [−1, 1].",
             Required = true,
         };
+        NetworkSampling.Options network = NetworkSampling.CreateOptions();
         var command = new Command("sample",
             $"Generate digits from pure noise x_T ~ N(0, I) with DDPM's schedule (linear, T = {schedule.Steps}, β 1e-4 → 0.02) and the empirical denoiser "
             + "x̂_0 = E[x_0 | x_t] = Σ_m softmax(−‖x_t − √ᾱ_t·x^(m)‖²/(2(1 − ᾱ_t)))·x^(m) of the training digits (the shipped sample's 1,000, or every digit "
@@ -78,6 +79,7 @@ internal static class SampleCommand
         };
         var chainOptions = new SampleChainOptions();
         foreach (Option option in chainOptions.All) command.Options.Add(option);
+        foreach (Option option in network.All) command.Options.Add(option);
         command.SetAction(parsed => console.Run(() =>
         {
             string path = parsed.GetValue(output)!;
@@ -100,6 +102,13 @@ internal static class SampleCommand
                 throw new UsageException($"--count {k} is more than a .png grid shows ({MaxGridCount}); write an .npy for more digits.");
             AtomicFileSet.RequireDistinctFiles([(path, "--out")]);
             var (plan, chainText) = chainOptions.Plan(parsed, schedule, n);
+            if (NetworkSampling.Requested(parsed, network))
+            {
+                if (parsed.GetResult(mnist) is { Implicit: false })
+                    throw new UsageException("--mnist sets the empirical denoiser's training digits; with --model the network is the denoiser.");
+                return NetworkSampling.Run(console, parsed, network, entry, entry.Create(new SamplerOptions(Eta: etaValue)), plan, chainText, k, parsed.GetValue(seed), path, kind);
+            }
+            NetworkSampling.RejectWithoutModel(parsed, network);
 
             MnistDigits digits = DigitSource.Load(parsed.GetValue(mnist));
             long trainingPixels = (long)digits.Count * digits.Width * digits.Height;

@@ -14,6 +14,9 @@ internal sealed partial class CliConsole(TextWriter output, TextWriter error)
     /// <summary>Standard error: what went wrong.</summary>
     public TextWriter Error { get; } = error;
 
+    /// <summary>True when this writes to the process's own standard output and neither it nor standard error is redirected: a terminal, where a progress bar belongs.</summary>
+    public bool IsTerminal => ReferenceEquals(Output, Console.Out) && !Console.IsOutputRedirected && !Console.IsErrorRedirected;
+
     /// <summary>
     /// The core's parameter names that a CLI option sets, and the option that sets each: a library message such as
     /// "betaStart = 0 is outside the allowed range (0, 1)" reaches the user as "--beta-start 0 is outside …".

@@ -33,6 +33,7 @@ public class FigureSnapshotTests
 
     [Fact] public void LossWeighting() => Verify(FigureId.LossWeighting, nameof(LossWeighting));
     [Fact] public void StochasticLaw() => Verify(FigureId.StochasticLaw, nameof(StochasticLaw));
+    [Fact] public void NetworkQuality() => Verify(FigureId.NetworkQuality, nameof(NetworkQuality));
 
     [Fact]
     public void EveryFigureOfTheCatalogue_HasASnapshotTestNamedAfterIt()
