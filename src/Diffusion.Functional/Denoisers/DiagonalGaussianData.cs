@@ -212,7 +212,7 @@ public sealed class DiagonalGaussianData
             if (Vector.IsHardwareAccelerated && typeof(T) == typeof(float))
             {
                 // Checked once here, then unchecked loads and stores: slicing a span per vector cost a bounds check and a
-                // span per operand, and this loop is a third of the exact-denoiser sampler's time (docs/performance.md).
+                // span per operand, and made this loop more than half of the exact-denoiser sampler's time (docs/performance.md).
                 if (k.Length < y.Length || x.Length < y.Length || o.Length < y.Length)
                     throw new ArgumentException($"The tables ({k.Length}, {o.Length}) and x ({x.Length}) are shorter than y ({y.Length}).");
                 ref float kf = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(Cast<float>(k));
