@@ -64,6 +64,23 @@ public class SamplerBenchmarks : BatchBenchmarks
         }
     }
 
+    /// <summary>
+    /// D's denoiser alone: its 50 batch evaluations at the plan's timesteps and nothing else (the exact denoiser's cost
+    /// does not depend on the values), so that D minus this is the sampler's own cost per pixel-step.
+    /// </summary>
+    [Benchmark(OperationsPerInvoke = PixelSteps)]
+    public void DenoiserAlone()
+    {
+        foreach (ReverseStep step in _plan.Steps())
+        {
+            Array.Fill(_timesteps, step.Timestep);
+            _denoiser.Predict(_start, _timesteps, _prediction, Span<float>.Empty);
+        }
+    }
+
+    private readonly int[] _timesteps = new int[Workload.Images];
+    private readonly float[] _prediction = new float[Workload.Images * Workload.Pixels];
+
     private readonly float[] _stateA = new float[Workload.Images * Workload.Pixels], _stateB = new float[Workload.Images * Workload.Pixels];
 
     /// <summary>One 28 × 28 image: the fixed cost of a step; one operation = one step.</summary>

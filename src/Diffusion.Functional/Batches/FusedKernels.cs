@@ -26,7 +26,8 @@ namespace Diffusion.Functional.Batches;
 /// (<see cref="MethodImplOptions.AggressiveOptimization"/>): the tier-0 code that tiered compilation starts with runs
 /// the kernel about 10× slower (0.25 M against 2.2 M images/s in the first 50 ms of <c>diffusion bench</c>, docs/performance.md), and the
 /// optimised loop is the same instructions that tier 1 produces later (compared with DOTNET_JitDisasm).
-/// Lengths that are not a multiple of 32 or 16 finish through a block of numbers on the stack.
+/// Lengths that are not a multiple of 32 finish in whole vectors (16 or 8 numbers), and only the last &lt; 16 or &lt; 8
+/// elements go through a block of numbers on the stack.
 /// </para>
 /// </remarks>
 internal static class FusedKernels
@@ -192,10 +193,44 @@ internal static class FusedKernels
 
         if (j < n)
         {
-            Span<float> block = stackalloc float[32];
-            NextBlock(ref low, ref high, block);
-            ForwardScalarBlock(block, a, s, x0[j..], y[j..]);
+            // The last < 32: whole vectors of 8 in stream order (e0, e8, e16, e24), as the Vector512 path does with
+            // 16, and only the last < 8 through the stack (784 = 24·32 + 16 is two vectors and no scalar element).
+            low.Next(out var e0, out var e16);
+            high.Next(out var e8, out var e24);
+            var rest = e0;
+            if (j <= n - 8)
+            {
+                Vector256.FusedMultiplyAdd(vs, e0, va * Vector256.LoadUnsafe(ref r0, (nuint)j)).StoreUnsafe(ref ry, (nuint)j);
+                j += 8;
+                rest = e8;
+                if (j <= n - 8)
+                {
+                    Vector256.FusedMultiplyAdd(vs, e8, va * Vector256.LoadUnsafe(ref r0, (nuint)j)).StoreUnsafe(ref ry, (nuint)j);
+                    j += 8;
+                    rest = e16;
+                    if (j <= n - 8)
+                    {
+                        Vector256.FusedMultiplyAdd(vs, e16, va * Vector256.LoadUnsafe(ref r0, (nuint)j)).StoreUnsafe(ref ry, (nuint)j);
+                        j += 8;
+                        rest = e24;
+                    }
+                }
+            }
+
+            if (j < n)
+            {
+                ForwardTail256(rest, a, s, x0[j..], y[j..]);
+            }
         }
+    }
+
+    /// <summary>The last &lt; 8 elements from the first numbers of <paramref name="noise"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ForwardTail256(Vector256<float> noise, float a, float s, ReadOnlySpan<float> x0, Span<float> y)
+    {
+        Span<float> block = stackalloc float[8];
+        noise.CopyTo(block);
+        ForwardScalarBlock(block, a, s, x0, y);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -304,22 +339,44 @@ internal static class FusedKernels
 
         if (j < n)
         {
-            Span<float> block = stackalloc float[32];
-            NextBlock(ref low, ref high, block);
-            PosteriorScalarBlock(block, cx0, cxt, sigma, x0[j..], xt[j..], y[j..]);
+            // As in Forward256: whole vectors of 8 in stream order, the last < 8 through the stack.
+            low.Next(out var e0, out var e16);
+            high.Next(out var e8, out var e24);
+            var rest = e0;
+            if (j <= n - 8)
+            {
+                Step256(va, vb, vs, e0, ref r0, ref rt, ref ry, j);
+                j += 8;
+                rest = e8;
+                if (j <= n - 8)
+                {
+                    Step256(va, vb, vs, e8, ref r0, ref rt, ref ry, j);
+                    j += 8;
+                    rest = e16;
+                    if (j <= n - 8)
+                    {
+                        Step256(va, vb, vs, e16, ref r0, ref rt, ref ry, j);
+                        j += 8;
+                        rest = e24;
+                    }
+                }
+            }
+
+            if (j < n)
+            {
+                PosteriorTail256(rest, cx0, cxt, sigma, x0[j..], xt[j..], y[j..]);
+            }
         }
     }
 
-    /// <summary>The next 32 numbers of a Vector256 stream, in stream order, into <paramref name="block"/> (for tails).</summary>
+    /// <summary>The last &lt; 8 elements from the first numbers of <paramref name="noise"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void NextBlock(ref GaussianLanes256 low, ref GaussianLanes256 high, Span<float> block)
+    private static void PosteriorTail256(
+        Vector256<float> noise, float cx0, float cxt, float sigma, ReadOnlySpan<float> x0, ReadOnlySpan<float> xt, Span<float> y)
     {
-        low.Next(out var e0, out var e16);
-        high.Next(out var e8, out var e24);
-        e0.CopyTo(block);
-        e8.CopyTo(block[8..]);
-        e16.CopyTo(block[16..]);
-        e24.CopyTo(block[24..]);
+        Span<float> block = stackalloc float[8];
+        noise.CopyTo(block);
+        PosteriorScalarBlock(block, cx0, cxt, sigma, x0, xt, y);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -211,10 +211,17 @@ public sealed class DiagonalGaussianData
             int j = 0;
             if (Vector.IsHardwareAccelerated && typeof(T) == typeof(float))
             {
-                ReadOnlySpan<float> kf = Cast<float>(k), xf = Cast<float>(x), of = Cast<float>(o);
-                Span<float> yf = System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(y);
+                // Checked once here, then unchecked loads and stores: slicing a span per vector cost a bounds check and a
+                // span per operand, and made this loop more than half of the exact-denoiser sampler's time (docs/performance.md).
+                if (k.Length < y.Length || x.Length < y.Length || o.Length < y.Length)
+                    throw new ArgumentException($"The tables ({k.Length}, {o.Length}) and x ({x.Length}) are shorter than y ({y.Length}).");
+                ref float kf = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(Cast<float>(k));
+                ref float xf = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(Cast<float>(x));
+                ref float of = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(Cast<float>(o));
+                ref float yf = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(y));
                 for (; j <= y.Length - Vector<float>.Count; j += Vector<float>.Count)
-                    Vector.FusedMultiplyAdd(new Vector<float>(kf[j..]), new Vector<float>(xf[j..]), new Vector<float>(of[j..])).CopyTo(yf[j..]);
+                    Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref kf, (nuint)j), Vector.LoadUnsafe(ref xf, (nuint)j), Vector.LoadUnsafe(ref of, (nuint)j))
+                        .StoreUnsafe(ref yf, (nuint)j);
             }
             else if (Vector.IsHardwareAccelerated && typeof(T) == typeof(double))
             {
