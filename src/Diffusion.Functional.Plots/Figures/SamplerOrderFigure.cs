@@ -14,10 +14,10 @@ namespace Diffusion.Functional.Plots.Figures;
 /// </summary>
 internal static class SamplerOrderFigure
 {
-    private static readonly string[] Names = ["euler", "heun", "dpm2", "dpmpp-2m", "dpmpp-3m", "dpm-solver", "lms"];
+    private static readonly string[] Names = ["euler", "heun", "dpm2", "dpmpp-2m", "deis", "unipc", "dpmpp-3m", "dpm-solver", "lms"];
 
     private static readonly Color[] Colors =
-        [Color.FromHex("#1f77b4"), Color.FromHex("#ff7f0e"), Color.FromHex("#8c564b"), Color.FromHex("#2ca02c"), Color.FromHex("#d62728"), Color.FromHex("#e377c2"), Color.FromHex("#9467bd")];
+        [Color.FromHex("#1f77b4"), Color.FromHex("#ff7f0e"), Color.FromHex("#8c564b"), Color.FromHex("#2ca02c"), Color.FromHex("#17becf"), Color.FromHex("#bcbd22"), Color.FromHex("#d62728"), Color.FromHex("#e377c2"), Color.FromHex("#9467bd")];
 
     private static readonly int[] Strides = [240, 180, 120, 80, 60, 40, 30, 24, 20, 16, 12, 10, 8, 6, 5, 4, 3, 2, 1];
 
