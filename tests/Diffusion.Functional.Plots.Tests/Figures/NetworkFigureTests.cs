@@ -33,7 +33,7 @@ public class NetworkFigureTests(ITestOutputHelper output)
         int right = 0;
         for (int y = 0; y < rows.Length; y++)
         {
-            ClassifierOutput result = classifier.Classify(rows[y].Values.Select(v => Math.Clamp(v, -1f, 1f)).ToArray());
+            ClassifierOutput result = classifier.Classify(rows[y].Values.ToArray().Select(v => Math.Clamp(v, -1f, 1f)).ToArray());
             int rowRight = Enumerable.Range(0, result.Count).Count(i => result.PredictedClass(i) == y);
             output.WriteLine($"class {y}: {rowRight}/{result.Count}");
             right += rowRight;
@@ -57,5 +57,5 @@ public class NetworkFigureTests(ITestOutputHelper output)
     public void OnlyTheNetworkFigures_SampleTheNetwork() =>
         Assert.Equal([FigureId.NetworkDigits, FigureId.NetworkSamplers], FigureCatalogue.All.Where(f => f.SamplesNetwork).Select(f => f.Id));
 
-    private static FigureData DiffusionCliData() => Cli.Infrastructure.DigitSource.FigureData(Data.Mnist.MnistSample.Load());
+    private static FigureData DiffusionCliData() => Diffusion.Cli.Infrastructure.DigitSource.FigureData(Data.Mnist.MnistSample.Load());
 }

@@ -17,7 +17,7 @@ public static class FigureInputs
     private static readonly Lazy<FigureData> Sample = new(() =>
     {
         MnistDigits digits = MnistSample.Load();
-        return DigitSource.FigureData(digits).WithNetwork(GaussianClasses(digits), "exact Gaussian classes of the MNIST sample");
+        return DigitSource.FigureData(digits).WithNetwork(GaussianClasses(digits), "exact Gaussian classes");
     });
 
     /// <summary>The figure data of the shipped sample, with <see cref="GaussianClasses"/> as its network.</summary>
