@@ -36,11 +36,16 @@ public sealed record Figure(FigureId Id, string FileName, string Caption, int Wi
             FigureId.LossWeighting => LossWeightingFigure.Build(),
             FigureId.StochasticLaw => StochasticLawFigure.Build(),
             FigureId.NetworkQuality => QualityFigure.Build(QualityFigure.ShippedCsv()),
+            FigureId.NetworkDigits => NetworkDigitsFigure.Build(data, key),
+            FigureId.NetworkSamplers => NetworkSamplersFigure.Build(data, key),
             _ => throw new ArgumentOutOfRangeException(nameof(Id), Id, $"Id = {Id} is not a FigureId."),
         };
         foreach (Plot plot in figure.Subplots.GetPlots()) ShippedFont.ApplyTo(plot);
         return figure;
     }
+
+    /// <summary>True when the figure samples <see cref="FigureData.Network"/> (Ho &amp; Salimans 2022, eq. 6): its pixels follow the network's arithmetic, which may differ in the last bits between CPUs.</summary>
+    public bool SamplesNetwork => Id is FigureId.NetworkDigits or FigureId.NetworkSamplers;
 
     /// <summary>The figure as PNG bytes of <see cref="Width"/> × <see cref="Height"/> pixels.</summary>
     public byte[] RenderPng(FigureData data, NoiseKey key) => Panels.Png(Build(data, key), Width, Height);

@@ -40,6 +40,10 @@ public static class FigureCatalogue
             "The exact W₂ distance of ddpm, euler-ancestral, dpmpp-2m-sde and dpmpp-3m-sde's output law to the Gaussian data law, against NFE.", 1200, 900),
         new(FigureId.NetworkQuality, "network-quality.png",
             "The shipped MNIST UNet's Fréchet distance to the held-out digits against NFE for ddim, dpmpp-2m and ddpm (diffusion quality's committed table), with the floor of as many training digits.", 1200, 850),
+        new(FigureId.NetworkDigits, "network-digits.png",
+            "Digits of the shipped MNIST UNet with classifier-free guidance w = 2 by DDIM at 20 NFE: one row per class 0–9, each digit from its own fixed noise.", 1100, 1250),
+        new(FigureId.NetworkSamplers, "network-samplers.png",
+            "The same noise through ddpm, ddim, euler, heun, dpmpp-2m, dpmpp-3m, unipc, deis and lms at 10 NFE with the shipped UNet and guidance w = 2: one row per sampler, one column per class.", 1200, 1200),
     ];
 
     /// <summary>The figure with id <paramref name="id"/>.</summary>

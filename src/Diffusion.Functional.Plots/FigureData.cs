@@ -1,4 +1,5 @@
 using Diffusion.Functional.Images;
+using Diffusion.Functional.Sampling;
 using Diffusion.Functional.Schedules;
 
 namespace Diffusion.Functional.Plots;
@@ -76,6 +77,30 @@ public sealed record FigureData
         ImageBatch<double> first = ImageBatch<double>.FromImages(digits.Take(MaxDigits).ToArray());
         return new FigureData(schedule, generationSchedule, digits[digitIndex], labels[digitIndex], ofEachClass, first);
     }
+
+    /// <summary>The class-conditional network the network figures sample with classifier-free guidance (Ho &amp; Salimans 2022, eq. 6); null until <see cref="WithNetwork"/>.</summary>
+    public IConditionalBatchDenoiser<float>? Network { get; private init; }
+
+    /// <summary>How the network figures name <see cref="Network"/> in their titles, e.g. "the shipped MNIST UNet".</summary>
+    public string NetworkName { get; private init; } = "";
+
+    /// <summary>
+    /// This data with a class-conditional model for the network figures (Ho &amp; Salimans 2022, §3.2): the shipped UNet in
+    /// <c>diffusion plots</c>, an exact denoiser of Gaussian classes in the layout snapshots. It must have classes 0–9 and
+    /// take images of the digits' shape.
+    /// </summary>
+    public FigureData WithNetwork(IConditionalBatchDenoiser<float> network, string name)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        if (network.ClassCount < 10)
+            throw new ArgumentException($"network has {network.ClassCount} classes; the network figures show the classes 0–9.", nameof(network));
+        if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("name is empty; give the network's name for the figure titles.", nameof(name));
+        return this with { Network = network, NetworkName = name };
+    }
+
+    /// <summary><see cref="Network"/>, or a clear error for a figure that needs it.</summary>
+    internal IConditionalBatchDenoiser<float> RequireNetwork(FigureId figure) => Network
+        ?? throw new InvalidOperationException($"figure {figure} samples a class-conditional network; give it with FigureData.WithNetwork (diffusion plots gives the shipped UNet).");
 
     private static int IndexOf(IReadOnlyList<int> labels, int label)
     {

@@ -44,4 +44,10 @@ public enum FigureId
 
     /// <summary>The shipped UNet's Fréchet distance against NFE per sampler, from docs/data/mnist-unet-quality.csv.</summary>
     NetworkQuality = 13,
+
+    /// <summary>A 10 × 10 grid of the network's digits with classifier-free guidance, one row per class 0–9.</summary>
+    NetworkDigits = 14,
+
+    /// <summary>The same starting noise through several samplers at 10 NFE with the network and guidance, one row per sampler.</summary>
+    NetworkSamplers = 15,
 }

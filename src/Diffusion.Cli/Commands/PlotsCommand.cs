@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using Diffusion.Cli.Infrastructure;
 using Diffusion.Functional.Data.Mnist;
+using Diffusion.Functional.Onnx;
 using Diffusion.Functional.Plots;
 using Diffusion.Functional.Plots.Explore;
 
@@ -34,7 +35,9 @@ internal static class PlotsCommand
                 throw new UsageException($"--out {folder} is a file, not a folder.");
             AtomicFileSet.RequireDistinctFiles(FigureCatalogue.All.Select(f => (Path.Combine(folder, f.FileName), "--out")).Append((Path.Combine(folder, ExplorePage.FileName), "--out")));
             MnistDigits digits = DigitSource.Load(parsed.GetValue(mnist));
-            FigureData data = DigitSource.FigureData(digits);
+            // The network figures sample the shipped UNet (offline: it is embedded in the Onnx assembly).
+            using OnnxDenoiser network = OnnxDenoiser.LoadMnistUNet();
+            FigureData data = DigitSource.FigureData(digits).WithNetwork(OnnxConditionalDenoiser.MnistUNet(network), "the shipped MNIST UNet");
             ulong seedValue = parsed.GetValue(seed);
             console.Output.WriteLine($"Drawing {FigureCatalogue.All.Count} figures from {digits.Source}, seed {seedValue}, into {folder}");
             int index = 0;

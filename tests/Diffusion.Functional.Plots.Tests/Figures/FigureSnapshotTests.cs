@@ -34,6 +34,8 @@ public class FigureSnapshotTests
     [Fact] public void LossWeighting() => Verify(FigureId.LossWeighting, nameof(LossWeighting));
     [Fact] public void StochasticLaw() => Verify(FigureId.StochasticLaw, nameof(StochasticLaw));
     [Fact] public void NetworkQuality() => Verify(FigureId.NetworkQuality, nameof(NetworkQuality));
+    [Fact] public void NetworkDigits() => Verify(FigureId.NetworkDigits, nameof(NetworkDigits));
+    [Fact] public void NetworkSamplers() => Verify(FigureId.NetworkSamplers, nameof(NetworkSamplers));
 
     [Fact]
     public void EveryFigureOfTheCatalogue_HasASnapshotTestNamedAfterIt()
