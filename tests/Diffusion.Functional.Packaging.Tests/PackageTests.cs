@@ -77,8 +77,9 @@ public class PackageTests(PackagingWorkspace workspace)
         NuGetPackage plots = Package("Diffusion.Functional.Plots");
         Assert.Equal([$"Diffusion.Functional {Version}", $"ScottPlot {Repository.PinnedVersion("ScottPlot")}"], plots.Dependencies);
         plots.File("lib/net10.0/Diffusion.Functional.Plots.xml");
-        // The font, the explorer page's HTML template (ExplorePage fills in its data), and the UNet's measured quality table (the network-quality figure).
-        Assert.Equal(["DejaVuSans.ttf", "Diffusion.Functional.Plots.Explore.explore.html", "mnist-unet-quality.csv"], plots.EmbeddedResources("lib/net10.0/Diffusion.Functional.Plots.dll"));
+        // The font, the explorer page's HTML template (ExplorePage fills in its data), and the UNet's measured tables: its
+        // bound and loss per t (the loss-weightings figure) and its quality (the network-quality figure).
+        Assert.Equal(["DejaVuSans.ttf", "Diffusion.Functional.Plots.Explore.explore.html", "mnist-unet-bpd.csv", "mnist-unet-loss-per-t.csv", "mnist-unet-quality.csv"], plots.EmbeddedResources("lib/net10.0/Diffusion.Functional.Plots.dll"));
         Assert.Equal(
             File.ReadAllBytes(Repository.PathOf("src", "Diffusion.Functional.Plots", "Fonts", "DejaVu-LICENSE.txt")),
             plots.File("licenses/DejaVu-LICENSE.txt"));

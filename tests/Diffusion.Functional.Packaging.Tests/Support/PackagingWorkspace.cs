@@ -9,7 +9,7 @@ namespace Diffusion.Functional.Packaging.Tests.Support;
 /// <list type="bullet">
 /// <item><see cref="Feed"/>: <c>dotnet pack</c> of the four packable projects, built into a private artifacts folder
 /// so it never touches the bin/ and obj/ folders of the solution's own build.</item>
-/// <item><see cref="RepositoryCopy"/>: src/, data/ and docs/examples/ copied without bin/ and obj/, where the scripts
+/// <item><see cref="RepositoryCopy"/>: src/, data/, docs/examples/ and docs/data/ (the tables the Plots assembly embeds) copied without bin/ and obj/, where the scripts
 /// run as committed (their <c>#:project</c> lines build the copy, not the repository).</item>
 /// <item><see cref="ToolCommand"/>: the tool installed from <see cref="Feed"/> into a private tool path.</item>
 /// </list>
@@ -117,7 +117,7 @@ public sealed class PackagingWorkspace : IDisposable
         string copy = Path.Combine(Folder, "repository");
         foreach (string file in new[] { "Directory.Build.props", "Directory.Packages.props", ".editorconfig", "LICENSE", "global.json" })
             if (File.Exists(Repository.PathOf(file))) CopyFile(Repository.PathOf(file), Path.Combine(copy, file));
-        foreach (string folder in new[] { "src", "data", Path.Combine("docs", "examples") })
+        foreach (string folder in new[] { "src", "data", Path.Combine("docs", "examples"), Path.Combine("docs", "data") })
             CopyFolder(Repository.PathOf(folder), Path.Combine(copy, folder));
         CopyFile(Repository.PathOf("docs", "package-readme.md"), Path.Combine(copy, "docs", "package-readme.md"));
         return copy;
