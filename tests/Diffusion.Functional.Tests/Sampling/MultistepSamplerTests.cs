@@ -182,6 +182,19 @@ public class MultistepSamplerTests(ITestOutputHelper output)
     }
     private static double Expm1(double x) => AccurateMath.ExpM1(x);
 
+    [Fact]
+    public void Euler_EveryStep_IsKDiffusionsSampleEuler()
+    {
+        // k-diffusion sample_euler (s_churn = 0): d = (x − D)/σ, x ← x + d·(σ' − σ); onto σ' = 0 that is D.
+        var (plan, steps) = Record(new EulerSampler());
+        for (int k = 0; k < steps.Count; k++)
+        {
+            var (sigma, sigmaNext, x, d, next) = SigmaView(plan, steps, k);
+            for (int j = 0; j < x.Length; j++)
+                Close(x[j] + (x[j] - d[j]) / sigma * (sigmaNext - sigma), next[j], $"step {k}, value {j}");
+        }
+    }
+
     [Theory]
     [InlineData(1.0)]
     [InlineData(0.5)]
