@@ -86,6 +86,16 @@ public class PackageTests(PackagingWorkspace workspace)
     }
 
     [Fact]
+    public void ToolPackage_CarriesOnnxRuntimeForTheDesktop_AndNotForPhones()
+    {
+        // ONNX Runtime ships iOS and Android libraries too (114 MB together); a .NET tool never runs there (Diffusion.Cli.csproj).
+        NuGetPackage tool = Package("Diffusion.Functional.Cli");
+        foreach (string rid in new[] { "linux-x64", "linux-arm64", "osx-arm64", "win-x64", "win-arm64" })
+            Assert.Contains(tool.Files, f => f.StartsWith($"tools/net10.0/any/runtimes/{rid}/native/", StringComparison.Ordinal) && f.Contains("onnxruntime", StringComparison.Ordinal));
+        Assert.DoesNotContain(tool.Files, f => f.StartsWith("tools/net10.0/any/runtimes/ios/", StringComparison.Ordinal) || f.StartsWith("tools/net10.0/any/runtimes/android/", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void OnnxPackage_DependsOnTheCoreAndOnnxRuntime_AndEmbedsTheShippedModels()
     {
         // The core for OnnxBatchDenoiser (the adapter to the samplers' IBatchDenoiser), ONNX Runtime for the sessions.
