@@ -24,15 +24,11 @@ public sealed class OnnxBatchDenoiser : IBatchDenoiser<float>
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(schedule);
-        if (network.Options.TrainingSteps != schedule.Steps)
-            throw new ArgumentException(
-                $"{network.Model} was trained on {network.Options.TrainingSteps} steps but the schedule has T = {schedule.Steps}; its timesteps would mean other noise levels.", nameof(schedule));
+        NetworkAdapter.RequireFits(network, schedule);
         if (network.IsClassConditional && classLabel is null)
             throw new ArgumentException($"{network.Model} is class-conditional: give the class label of the images (or its null label).", nameof(classLabel));
         if (!network.IsClassConditional && classLabel is not null)
             throw new ArgumentException($"{network.Model} takes no class label, but classLabel = {classLabel} was given.", nameof(classLabel));
-        if (network.OutputChannels != network.Options.Channels)
-            throw new ArgumentException($"{network.Model} returns {network.OutputChannels} channels for {network.Options.Channels}; a learned-variance output is not supported by this adapter.", nameof(network));
         _network = network;
         _classLabel = classLabel;
         Schedule = schedule;
@@ -51,11 +47,8 @@ public sealed class OnnxBatchDenoiser : IBatchDenoiser<float>
     /// <summary>The network's prediction for the batch (Ho et al. 2020, eq. 11), with t − 1 as its timestep (docs/conventions.md).</summary>
     public void Predict(ImageBatch<float> xt, ReadOnlySpan<int> timesteps, Span<float> prediction, Span<float> varianceInterpolation)
     {
-        ArgumentNullException.ThrowIfNull(xt);
-        if (xt.Channels != _network.Options.Channels || xt.Height != _network.Options.Height || xt.Width != _network.Options.Width)
-            throw new ArgumentException($"x_t holds {xt.ShapeText} images but {_network.Model} takes {_network.Options.Channels}×{_network.Options.Height}×{_network.Options.Width}.", nameof(xt));
-        var networkTimesteps = new int[timesteps.Length];
-        for (int i = 0; i < networkTimesteps.Length; i++) networkTimesteps[i] = BatchDenoiser.NetworkTimestep(timesteps[i]);
+        NetworkAdapter.RequireShape(_network, xt);
+        int[] networkTimesteps = NetworkAdapter.NetworkTimesteps(timesteps);
         int[] labels = _classLabel is int label ? Enumerable.Repeat(label, xt.Count).ToArray() : [];
         _network.Run(xt.Values, networkTimesteps, labels, prediction);
     }

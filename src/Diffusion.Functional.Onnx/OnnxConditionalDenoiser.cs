@@ -26,11 +26,7 @@ public sealed class OnnxConditionalDenoiser : IConditionalBatchDenoiser<float>
         ArgumentNullException.ThrowIfNull(schedule);
         if (!network.IsClassConditional)
             throw new ArgumentException($"{network.Model} takes no class label: it is not a class-conditional model.", nameof(network));
-        if (network.Options.TrainingSteps != schedule.Steps)
-            throw new ArgumentException(
-                $"{network.Model} was trained on {network.Options.TrainingSteps} steps but the schedule has T = {schedule.Steps}; its timesteps would mean other noise levels.", nameof(schedule));
-        if (network.OutputChannels != network.Options.Channels)
-            throw new ArgumentException($"{network.Model} returns {network.OutputChannels} channels for {network.Options.Channels}; a learned-variance output is not supported by this adapter.", nameof(network));
+        NetworkAdapter.RequireFits(network, schedule);
         if (classCount < 1)
             throw new ArgumentOutOfRangeException(nameof(classCount), classCount, $"classCount = {classCount}; a conditional model has at least one class.");
         if (unconditionalLabel >= 0 && unconditionalLabel < classCount)
@@ -68,14 +64,11 @@ public sealed class OnnxConditionalDenoiser : IConditionalBatchDenoiser<float>
     /// <summary>The network's prediction for each image at its label (Ho &amp; Salimans 2022, §3.2), with t − 1 as its timestep (docs/conventions.md).</summary>
     public void Predict(ImageBatch<float> xt, ReadOnlySpan<int> timesteps, ReadOnlySpan<int> labels, Span<float> prediction, Span<float> varianceInterpolation)
     {
-        ArgumentNullException.ThrowIfNull(xt);
-        if (xt.Channels != _network.Options.Channels || xt.Height != _network.Options.Height || xt.Width != _network.Options.Width)
-            throw new ArgumentException($"x_t holds {xt.ShapeText} images but {_network.Model} takes {_network.Options.Channels}×{_network.Options.Height}×{_network.Options.Width}.", nameof(xt));
+        NetworkAdapter.RequireShape(_network, xt);
         for (int i = 0; i < labels.Length; i++)
             if ((labels[i] < 0 || labels[i] >= ClassCount) && labels[i] != UnconditionalLabel)
                 throw new ArgumentOutOfRangeException(nameof(labels), labels[i], $"label {labels[i]} of image {i} is neither a class 0..{ClassCount - 1} nor the unconditional label {UnconditionalLabel}.");
-        var networkTimesteps = new int[timesteps.Length];
-        for (int i = 0; i < networkTimesteps.Length; i++) networkTimesteps[i] = BatchDenoiser.NetworkTimestep(timesteps[i]);
+        int[] networkTimesteps = NetworkAdapter.NetworkTimesteps(timesteps);
         _network.Run(xt.Values, networkTimesteps, labels, prediction);
     }
 

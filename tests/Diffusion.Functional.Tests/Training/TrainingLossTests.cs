@@ -30,17 +30,24 @@ public class TrainingLossTests
         from sign in Gen.ArrayOf(Gen.Elements(-1.0, 1.0), x0.PixelCount)
         select (plan, plan.Step(index), x0, (ulong)seed, magnitude.Zip(sign, (m, s) => m * s).ToArray());
 
-    [Property(MaxTest = 200)]
-    public Property TransitionTerm_OfAFixedSmallEpsilonModel_IsTheVlbWeightTimesTheSquaredError() => Prop.ForAll(Cases.ToArbitrary(), c =>
+    /// <summary>x_t = √ᾱ·x_0 + s·ε at the case's step, an ε-model off by δ there, and that model's transition term in nats.</summary>
+    private static (Image Eps, Image Xt, Image EpsHat, double Nats) OffByDelta((RespacedSchedule Plan, ReverseStep Step, Image X0, ulong Seed, double[] Delta) c)
     {
-        // An ε-model that is off by δ at this x_t: L_{i−1} = KL(q ‖ p_θ) = Σ (μ̃ − μ_θ)²/(2β̃) = w_vlb·Σ δ² (DDPM eq. 12).
         NoiseSchedule original = c.Plan.Original;
         int tau = c.Step.Timestep;
         Image eps = NoiseImage.StandardNormalLike(NoiseKey.FromSeed(c.Seed), c.X0);
         Image xt = Image.Combine(original.SqrtAlphaBar(tau), c.X0, original.SqrtOneMinusAlphaBar(tau), eps);
         Image epsHat = Image.Combine(1.0, eps, 1.0, Image.FromPixels(c.X0.Width, c.X0.Height, c.Delta));
         Denoiser model = Denoiser.Create(original, PredictionTarget.Epsilon, (x, t) => epsHat);
-        double nats = VariationalBound.TransitionTerm(c.Plan, model, new DdpmSampler(DdpmVariance.FixedSmall), c.Step, c.X0, xt);
+        return (eps, xt, epsHat, VariationalBound.TransitionTerm(c.Plan, model, new DdpmSampler(DdpmVariance.FixedSmall), c.Step, c.X0, xt));
+    }
+
+    [Property(MaxTest = 200)]
+    public Property TransitionTerm_OfAFixedSmallEpsilonModel_IsTheVlbWeightTimesTheSquaredError() => Prop.ForAll(Cases.ToArbitrary(), c =>
+    {
+        // An ε-model that is off by δ at this x_t: L_{i−1} = KL(q ‖ p_θ) = Σ (μ̃ − μ_θ)²/(2β̃) = w_vlb·Σ δ² (DDPM eq. 12).
+        NoiseSchedule original = c.Plan.Original;
+        var (eps, xt, epsHat, nats) = OffByDelta(c);
         double squared = TrainingLoss.MeanSquaredError(epsHat, eps) * c.X0.PixelCount;
         double w = TrainingLoss.VlbEpsilonWeight(c.Plan, c.Step);
 
@@ -86,12 +93,7 @@ public class TrainingLossTests
     public Property Hybrid_OfAFixedSmallModel_IsItsEpsilonWeightTimesTheMse() => Prop.ForAll(Cases.ToArbitrary(), c =>
     {
         NoiseSchedule original = c.Plan.Original;
-        int tau = c.Step.Timestep;
-        Image eps = NoiseImage.StandardNormalLike(NoiseKey.FromSeed(c.Seed), c.X0);
-        Image xt = Image.Combine(original.SqrtAlphaBar(tau), c.X0, original.SqrtOneMinusAlphaBar(tau), eps);
-        Image epsHat = Image.Combine(1.0, eps, 1.0, Image.FromPixels(c.X0.Width, c.X0.Height, c.Delta));
-        Denoiser model = Denoiser.Create(original, PredictionTarget.Epsilon, (x, t) => epsHat);
-        double nats = VariationalBound.TransitionTerm(c.Plan, model, new DdpmSampler(DdpmVariance.FixedSmall), c.Step, c.X0, xt);
+        var (eps, _, epsHat, nats) = OffByDelta(c);
         double mse = TrainingLoss.MeanSquaredError(epsHat, eps);
         double hybrid = TrainingLoss.Hybrid(mse, nats, c.X0.PixelCount, original.Steps);
         double expected = mse * TrainingLoss.HybridEpsilonWeight(c.Plan, c.Step, original.Steps);
