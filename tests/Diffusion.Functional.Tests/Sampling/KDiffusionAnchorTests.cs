@@ -432,6 +432,31 @@ public class KDiffusionAnchorTests(ITestOutputHelper output)
         Assert.True(RelativeDifference(ours, series) <= 2e-15, $"φ₂({x}) = {ours:R}, series {series:R}");
     }
 
+    [Theory]
+    [InlineData(10)]
+    [InlineData(50)]
+    [InlineData(400)]
+    public void NearestTimesteps_AreKDiffusionsQuantizedSigmaToT_EachKeptOnce(int n)
+    {
+        // DiscreteSchedule.sigma_to_t(σ, quantize=True) = argmin_k |log σ − log σ_k| over σ_k = √((1 − ᾱ)/ᾱ) of the model's
+        // alphas_cumprod, k = 0..T − 1 (our timestep k + 1), the first on ties (torch.argmin). k-diffusion keeps a timestep
+        // as often as the grid hits it; the chain keeps it once.
+        NoiseSchedule schedule = CanonicalSchedules.Ddpm;
+        double[] logSigmas = Enumerable.Range(1, schedule.Steps).Select(t => Math.Log(Math.Sqrt((1 - schedule.AlphaBar(t)) / schedule.AlphaBar(t)))).ToArray();
+        double[] grid = SigmaSpace.KarrasSigmas(n, Math.Exp(logSigmas[0]), Math.Exp(logSigmas[^1]));
+        var anchor = new List<int>();
+        foreach (double sigma in grid.Where(s => s > 0))
+        {
+            int best = 0;
+            for (int k = 1; k < logSigmas.Length; k++)
+                if (Math.Abs(Math.Log(sigma) - logSigmas[k]) < Math.Abs(Math.Log(sigma) - logSigmas[best])) best = k;
+            anchor.Add(best + 1);
+        }
+        IReadOnlyList<int> ours = SigmaSpace.NearestTimesteps(schedule, grid).Timesteps;
+        output.WriteLine($"n = {n}: k-diffusion {anchor.Count} model calls at {anchor.Distinct().Count()} distinct timesteps; ours {ours.Count} steps");
+        Assert.Equal(anchor.Distinct().Order(), ours.Order());
+    }
+
     // ---- the σ grids: get_sigmas_karras, _exponential, _polyexponential, _vp (float64) -----------------------------------
 
     /// <summary>torch.linspace in float64 on the CPU: step = (end − start)/(n − 1), start + i·step below n/2, end − (n − 1 − i)·step from there.</summary>
