@@ -238,8 +238,7 @@ public class KDiffusionAnchorTests(ITestOutputHelper output)
     [Fact]
     public void Dpmpp3M_EveryStep_IsKDiffusionsSampleDpmpp3MSdeWithEtaZero_ButForTheQuadraticTermsWeight()
     {
-        // sample_dpmpp_3m_sde with η = 0 (k-diffusion has no separate 3M ODE sampler; ComfyUI's sample_dpmpp_3m_sde at
-        // η = 0 is this): h_η = h; x ← e^{−h}x − expm1(−h)·D; with two earlier D: r₀ = h₁/h, r₁ = h₂/h, d1_0 = (D − D₁)/r₀,
+        // sample_dpmpp_3m_sde with η = 0 (k-diffusion has no separate 3M ODE sampler): h_η = h; x ← e^{−h}x − expm1(−h)·D; with two earlier D: r₀ = h₁/h, r₁ = h₂/h, d1_0 = (D − D₁)/r₀,
         // d1_1 = (D₁ − D₂)/r₁, d₁ = d1_0 + (d1_0 − d1_1)r₀/(r₀ + r₁), d₂ = (d1_0 − d1_1)/(r₀ + r₁), φ₂ = expm1(−h)/h + 1,
         // φ₃ = φ₂/h − ½, x ← x + φ₂d₁ − φ₃d₂; with one: x ← x + φ₂(D − D₁)/r. Ours adds −φ₃d₂ once more: k-diffusion's weight
         // is half the exact integral of the interpolant's τ² term (docs/comparison.md; the same in diffusers and dpm-solver).
