@@ -350,6 +350,40 @@ public class MultistepSamplerTests(ITestOutputHelper output)
     }
 
     [Theory]
+    [InlineData(2, UniPcVariant.Bh2)]
+    [InlineData(3, UniPcVariant.Bh1)]
+    public void UniP_EveryStep_IsDiffusersUniPcMultistepScheduler_WithEveryCorrectorDisabled(int solverOrder, UniPcVariant variant)
+    {
+        // diffusers' disable_corrector listing every step: each step is the UniP predictor from the uncorrected state, with
+        // the same warm-up and lower_order_final orders; the last step returns D at the predicted x̃_1.
+        var (plan, steps) = Record(new UniPcSampler(solverOrder, variant, Corrector: false));
+        int n = steps.Count;
+        (double, double) Level(int i) => (plan.Schedule.SqrtAlphaBar(i), plan.Schedule.SqrtOneMinusAlphaBar(i));
+        var outputs = new List<double[]>(); // newest last
+        var levels = new List<(double, double)>();
+        int lowerOrderNums = 0;
+        for (int k = 0; k < n; k++)
+        {
+            double[] sample = steps[k].Xt.ToDoubleArray(), modelT = steps[k].PredictedX0.ToDoubleArray(), next = steps[k].Next.ToDoubleArray();
+            int i = steps[k].Step.Index;
+            outputs.Add(modelT);
+            levels.Add(Level(i));
+            int thisOrder = Math.Min(Math.Min(solverOrder, n - k), lowerOrderNums + 1);
+            if (k == n - 1)
+            {
+                for (int j = 0; j < next.Length; j++) Close(modelT[j], next[j], $"final step, value {j}");
+            }
+            else
+            {
+                double[] predicted = DiffusersUniPc(true, sample, modelT, outputs.AsEnumerable().Reverse().Skip(1).ToList(), null,
+                    Level(i), Level(i - 1), levels.AsEnumerable().Reverse().Skip(1).ToList(), thisOrder, variant);
+                for (int j = 0; j < next.Length; j++) Close(predicted[j], next[j], $"UniP at step {k}, value {j}");
+            }
+            if (lowerOrderNums < solverOrder) lowerOrderNums++;
+        }
+    }
+
+    [Theory]
     [InlineData(3)]
     [InlineData(2)]
     public void Deis_EveryStep_IsDiffusersDeisMultistepScheduler(int solverOrder)
