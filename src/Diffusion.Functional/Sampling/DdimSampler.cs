@@ -39,17 +39,25 @@ public sealed record DdimSampler(double Eta = 0.0, X0Processing? Processing = nu
         ArgumentNullException.ThrowIfNull(run);
         var loop = new SamplerLoop<T>(run);
         NoiseSchedule chain = run.Plan.Schedule;
+        PredictionTarget target = run.Denoiser.Target;
+        X0Processing processing = Processing;
+        StepNoise<T>? noise = run.Noise;
+        // The step's numbers, set before each step and read by one per-image delegate made once per chain.
+        int timestep = 0;
+        T c1 = T.Zero, c2 = T.Zero, s = T.Zero;
+        NoiseLevel level = default;
+        ImageStep<T> work = [MethodImpl(MethodImplOptions.AggressiveOptimization)] (k, xt, prediction, _, x0, epsilon, scratch, next) =>
+        {
+            ModelEstimate.Of(target, level, processing, xt, prediction, x0, epsilon);
+            SamplerKernels.Affine(c1, x0, c2, epsilon, s, run.StepKey(k, timestep), noise, k, timestep, scratch, next);
+        };
         foreach (ReverseStep step in run.Plan.Steps())
         {
             loop.Evaluate(step);
             var (cx0, ceps, sigma) = Coefficients(chain, step.Index);
-            T c1 = T.CreateTruncating(cx0), c2 = T.CreateTruncating(ceps), s = T.CreateTruncating(sigma);
-            NoiseLevel level = NoiseLevel.At(chain, step.Index);
-            loop.ForEachImage([MethodImpl(MethodImplOptions.AggressiveOptimization)] (k, xt, prediction, _, x0, epsilon, scratch, next) =>
-            {
-                ModelEstimate.Of(run.Denoiser.Target, level, Processing, xt, prediction, x0, epsilon);
-                SamplerKernels.Affine(c1, x0, c2, epsilon, s, run.StepKey(k, step.Timestep), run.Noise, k, step.Timestep, scratch, next);
-            });
+            (c1, c2, s) = (T.CreateTruncating(cx0), T.CreateTruncating(ceps), T.CreateTruncating(sigma));
+            (timestep, level) = (step.Timestep, NoiseLevel.At(chain, step.Index));
+            loop.ForEachImage(work);
             loop.Advance(step);
         }
         return loop.Result();

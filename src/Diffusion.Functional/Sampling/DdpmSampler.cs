@@ -45,28 +45,39 @@ public sealed record DdpmSampler(DdpmVariance Variance = DdpmVariance.FixedSmall
         var loop = new SamplerLoop<T>(run);
         NoiseSchedule chain = run.Plan.Schedule;
         bool observed = run.Observer is not null; // DDPM's step needs x̂_0 alone; ε̂ only for the observer
+        PredictionTarget target = run.Denoiser.Target;
+        X0Processing processing = Processing;
+        StepNoise<T>? noise = run.Noise;
+        // The step's numbers, set before each step and read by one per-image delegate made once per chain (a lambda
+        // inside the loop would allocate its closure and delegate at every step).
+        int i = 0, timestep = 0;
+        bool perValue = false;
+        T c1 = T.Zero, c2 = T.Zero, sigma = T.Zero;
+        NoiseLevel level = default;
+        ImageStep<T> work = [MethodImpl(MethodImplOptions.AggressiveOptimization)] (k, xt, prediction, interpolation, x0, epsilon, scratch, next) =>
+        {
+            ReadOnlySpan<T> estimate = ModelEstimate.Of(target, level, processing, xt, prediction, x0, epsilon, needEpsilon: observed);
+            if (perValue)
+            {
+                Span<T> deviation = scratch[xt.Length..];
+                LearnedStandardDeviation(chain, i, interpolation, deviation);
+                SamplerKernels.AffinePerValue(c1, estimate, c2, xt, deviation, run.StepKey(k, timestep), noise, k, timestep, scratch, next);
+            }
+            else
+            {
+                SamplerKernels.Affine(c1, estimate, c2, xt, sigma, run.StepKey(k, timestep), noise, k, timestep, scratch, next);
+            }
+        };
         foreach (ReverseStep step in run.Plan.Steps())
         {
             loop.Evaluate(step);
-            int i = step.Index;
+            (i, timestep) = (step.Index, step.Timestep);
             var (cx0, cxt) = MeanCoefficients(chain, i);
-            T c1 = T.CreateTruncating(cx0), c2 = T.CreateTruncating(cxt);
-            T sigma = T.CreateTruncating(step.ProducesData || Variance == DdpmVariance.LearnedRange ? 0.0 : FixedStandardDeviation(chain, i, Variance));
-            NoiseLevel level = NoiseLevel.At(chain, i);
-            loop.ForEachImage([MethodImpl(MethodImplOptions.AggressiveOptimization)] (k, xt, prediction, interpolation, x0, epsilon, scratch, next) =>
-            {
-                ReadOnlySpan<T> estimate = ModelEstimate.Of(run.Denoiser.Target, level, Processing, xt, prediction, x0, epsilon, needEpsilon: observed);
-                if (Variance == DdpmVariance.LearnedRange && !step.ProducesData)
-                {
-                    Span<T> deviation = scratch[xt.Length..];
-                    LearnedStandardDeviation(chain, i, interpolation, deviation);
-                    SamplerKernels.AffinePerValue(c1, estimate, c2, xt, deviation, run.StepKey(k, step.Timestep), run.Noise, k, step.Timestep, scratch, next);
-                }
-                else
-                {
-                    SamplerKernels.Affine(c1, estimate, c2, xt, sigma, run.StepKey(k, step.Timestep), run.Noise, k, step.Timestep, scratch, next);
-                }
-            });
+            (c1, c2) = (T.CreateTruncating(cx0), T.CreateTruncating(cxt));
+            perValue = Variance == DdpmVariance.LearnedRange && !step.ProducesData;
+            sigma = T.CreateTruncating(step.ProducesData || Variance == DdpmVariance.LearnedRange ? 0.0 : FixedStandardDeviation(chain, i, Variance));
+            level = NoiseLevel.At(chain, i);
+            loop.ForEachImage(work);
             loop.Advance(step);
         }
         return loop.Result();

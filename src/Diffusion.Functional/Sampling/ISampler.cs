@@ -70,7 +70,7 @@ public sealed record SamplerRun<T> where T : unmanaged, IFloatingPointIeee754<T>
         Plan = plan;
         Denoiser = denoiser;
         Start = start;
-        ImageKeys = imageKeys.ToArray();
+        _imageKeys = imageKeys.ToArray();
     }
 
     /// <summary>The chain.</summary>
@@ -83,7 +83,10 @@ public sealed record SamplerRun<T> where T : unmanaged, IFloatingPointIeee754<T>
     public ImageBatch<T> Start { get; }
 
     /// <summary>Image k's key; its step from τ draws from <c>ImageKeys[k].Child(τ)</c>.</summary>
-    public IReadOnlyList<NoiseKey> ImageKeys { get; }
+    public IReadOnlyList<NoiseKey> ImageKeys => _imageKeys;
+
+    // An array, so that the per-image key of every step is an array read, not an interface call.
+    private readonly NoiseKey[] _imageKeys;
 
     /// <summary>Receives every step (null: nobody listens, and no copies are made).</summary>
     public ISamplerObserver<T>? Observer { get; init; }
@@ -95,5 +98,5 @@ public sealed record SamplerRun<T> where T : unmanaged, IFloatingPointIeee754<T>
     public StepNoise<T>? Noise { get; init; }
 
     /// <summary>The key of image k's step from original timestep τ: <c>ImageKeys[k].Child(τ)</c> (docs/conventions.md).</summary>
-    public NoiseKey StepKey(int image, int timestep) => ImageKeys[image].Child((ulong)timestep);
+    public NoiseKey StepKey(int image, int timestep) => _imageKeys[image].Child((ulong)timestep);
 }

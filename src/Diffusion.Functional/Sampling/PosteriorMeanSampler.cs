@@ -29,17 +29,25 @@ public sealed record PosteriorMeanSampler(X0Processing? Processing = null) : ISa
         ArgumentNullException.ThrowIfNull(run);
         var loop = new SamplerLoop<T>(run);
         NoiseSchedule chain = run.Plan.Schedule;
+        PredictionTarget target = run.Denoiser.Target;
+        X0Processing processing = Processing;
+        bool observed = run.Observer is not null;
+        // The step's numbers, set before each step and read by one per-image delegate made once per chain.
+        int timestep = 0;
+        T c1 = T.Zero, c2 = T.Zero;
+        NoiseLevel level = default;
+        ImageStep<T> work = [MethodImpl(MethodImplOptions.AggressiveOptimization)] (k, xt, prediction, _, x0, epsilon, scratch, next) =>
+        {
+            ReadOnlySpan<T> estimate = ModelEstimate.Of(target, level, processing, xt, prediction, x0, epsilon, needEpsilon: observed);
+            SamplerKernels.Affine(c1, estimate, c2, xt, T.Zero, default, null, k, timestep, scratch, next);
+        };
         foreach (ReverseStep step in run.Plan.Steps())
         {
             loop.Evaluate(step);
             var (cx0, cxt) = DdpmSampler.MeanCoefficients(chain, step.Index);
-            T c1 = T.CreateTruncating(cx0), c2 = T.CreateTruncating(cxt);
-            NoiseLevel level = NoiseLevel.At(chain, step.Index);
-            loop.ForEachImage([MethodImpl(MethodImplOptions.AggressiveOptimization)] (k, xt, prediction, _, x0, epsilon, scratch, next) =>
-            {
-                ReadOnlySpan<T> estimate = ModelEstimate.Of(run.Denoiser.Target, level, Processing, xt, prediction, x0, epsilon, needEpsilon: run.Observer is not null);
-                SamplerKernels.Affine(c1, estimate, c2, xt, T.Zero, default, null, k, step.Timestep, scratch, next);
-            });
+            (c1, c2) = (T.CreateTruncating(cx0), T.CreateTruncating(cxt));
+            (timestep, level) = (step.Timestep, NoiseLevel.At(chain, step.Index));
+            loop.ForEachImage(work);
             loop.Advance(step);
         }
         return loop.Result();

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Numerics;
+using Diffusion.Functional.Batches;
 using Diffusion.Functional.Images;
 
 namespace Diffusion.Functional.Sampling;
@@ -41,10 +42,15 @@ internal sealed class SamplerLoop<T> where T : unmanaged, IFloatingPointIeee754<
         _x0 = new T[length];
         _epsilon = new T[length];
         _scratch = new T[2 * _perImage];
+        _currentBatch = ImageBatch<T>.Own(_count, _channels, _height, _width, _current);
+        _nextBatch = ReferenceEquals(_next, _current) ? _currentBatch : ImageBatch<T>.Own(_count, _channels, _height, _width, _next);
     }
 
+    // The batches the denoiser is handed, one per state array, made once: a view changes no values, so a step needs no new one.
+    private ImageBatch<T> _currentBatch, _nextBatch;
+
     /// <summary>x_t of the step about to be taken. Its memory is reused after the step: the denoiser must not keep it.</summary>
-    public ImageBatch<T> Current => ImageBatch<T>.Own(_count, _channels, _height, _width, _current);
+    public ImageBatch<T> Current => _currentBatch;
 
     /// <summary>One denoiser call for the whole batch at the step's timestep, checked.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -61,18 +67,24 @@ internal sealed class SamplerLoop<T> where T : unmanaged, IFloatingPointIeee754<
     {
         int perImage = _perImage;
         bool variance = _interpolation.Length > 0;
-        SamplerKernels.ForEachRange(_count, _run.Parallel, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (first, count) =>
+        if (_run.Parallel is null)
         {
-            // On the calling thread one buffer serves every step; a range on a pool thread borrows one from the shared
-            // pool (allocating one per range and step was 128 arrays per step of 256 images on 2 threads, issue 13).
-            T[] scratch = _run.Parallel is null ? _scratch : ArrayPool<T>.Shared.Rent(2 * perImage);
+            // On the calling thread one buffer serves every step, and no range delegate is made.
+            Steps(0, _count, perImage, variance, work, _scratch);
+            return;
+        }
+        BatchParallel.ForEachRange(_count, _run.Parallel, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (first, count) =>
+        {
+            // A range on a pool thread borrows its buffer from the shared pool (allocating one per range and step was
+            // 128 arrays per step of 256 images on 2 threads, issue 13).
+            T[] scratch = ArrayPool<T>.Shared.Rent(2 * perImage);
             try
             {
                 Steps(first, count, perImage, variance, work, scratch.AsSpan(0, 2 * perImage));
             }
             finally
             {
-                if (_run.Parallel is not null) ArrayPool<T>.Shared.Return(scratch);
+                ArrayPool<T>.Shared.Return(scratch);
             }
         }, SamplerRangesPerThread);
     }
@@ -89,17 +101,14 @@ internal sealed class SamplerLoop<T> where T : unmanaged, IFloatingPointIeee754<
         for (int k = first; k < first + count; k++)
         {
             int offset = k * perImage;
-            SamplerKernels.RequireFinite<T>(_prediction.AsSpan(offset, perImage), k, _timestep, "prediction");
-            if (variance) SamplerKernels.RequireFinite<T>(_interpolation.AsSpan(offset, perImage), k, _timestep, "variance interpolation");
-            work(
-                k,
-                _current.AsSpan(offset, perImage),
-                _prediction.AsSpan(offset, perImage),
-                variance ? _interpolation.AsSpan(offset, perImage) : ReadOnlySpan<T>.Empty,
-                _x0.AsSpan(offset, perImage),
-                _epsilon.AsSpan(offset, perImage),
-                scratch,
-                _next.AsSpan(offset, perImage));
+            ReadOnlySpan<T> prediction = _prediction.AsSpan(offset, perImage);
+            ReadOnlySpan<T> interpolation = variance ? _interpolation.AsSpan(offset, perImage) : ReadOnlySpan<T>.Empty;
+            work(k, _current.AsSpan(offset, perImage), prediction, interpolation, _x0.AsSpan(offset, perImage), _epsilon.AsSpan(offset, perImage), scratch, _next.AsSpan(offset, perImage));
+            // Checked just after the step has read them, while they are in the core's cache: checked before, the check
+            // was the first to fetch them from memory, with nothing to do meanwhile (docs/performance.md). A step on a
+            // non-finite value writes only this loop's own state, which the exception then discards.
+            SamplerKernels.RequireFinite(prediction, k, _timestep, "prediction");
+            if (variance) SamplerKernels.RequireFinite(interpolation, k, _timestep, "variance interpolation");
         }
     }
 
@@ -113,10 +122,11 @@ internal sealed class SamplerLoop<T> where T : unmanaged, IFloatingPointIeee754<
                 step, Copy(_current), Copy(_x0), Copy(_epsilon), Copy(_next)));
         }
         (_current, _next) = (_next, _current);
+        (_currentBatch, _nextBatch) = (_nextBatch, _currentBatch);
     }
 
     /// <summary>The final state x_0, handed over (the loop is done with it).</summary>
-    public ImageBatch<T> Result() => ImageBatch<T>.Own(_count, _channels, _height, _width, _current);
+    public ImageBatch<T> Result() => _currentBatch;
 
     private ImageBatch<T> Copy(T[] values) => ImageBatch<T>.Own(_count, _channels, _height, _width, (T[])values.Clone());
 }
