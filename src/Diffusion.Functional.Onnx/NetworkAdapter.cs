@@ -1,5 +1,4 @@
 using Diffusion.Functional.Images;
-using Diffusion.Functional.Sampling;
 using Diffusion.Functional.Schedules;
 
 namespace Diffusion.Functional.Onnx;
@@ -26,11 +25,25 @@ internal static class NetworkAdapter
             throw new ArgumentException($"x_t holds {xt.ShapeText} images but {network.Model} takes {network.Options.Channels}×{network.Options.Height}×{network.Options.Width}.", nameof(xt));
     }
 
-    /// <summary>Our 1-based timesteps as the network's 0-based ones, t − 1.</summary>
-    public static int[] NetworkTimesteps(ReadOnlySpan<int> timesteps)
+    /// <summary>Our 1-based timesteps, real numbers in [1, T], as the network's 0-based ones, t − 1 (exact in double); a t below 1 is refused, the network checks the top.</summary>
+    public static double[] NetworkTimesteps(ReadOnlySpan<double> timesteps)
     {
-        var networkTimesteps = new int[timesteps.Length];
-        for (int i = 0; i < networkTimesteps.Length; i++) networkTimesteps[i] = BatchDenoiser.NetworkTimestep(timesteps[i]);
+        var networkTimesteps = new double[timesteps.Length];
+        for (int i = 0; i < networkTimesteps.Length; i++)
+        {
+            if (!(timesteps[i] >= 1.0))
+                throw new ArgumentOutOfRangeException(nameof(timesteps), timesteps[i],
+                    $"t = {timesteps[i].ToString(System.Globalization.CultureInfo.InvariantCulture)} (image {i}) is not a timestep of a reverse step; this library's timesteps are 1-based (1..T).");
+            networkTimesteps[i] = timesteps[i] - 1.0;
+        }
         return networkTimesteps;
+    }
+
+    /// <summary>Integer timesteps as the reals they are, so that the on-grid path is the fractional one at integer t.</summary>
+    public static double[] Widened(ReadOnlySpan<int> timesteps)
+    {
+        var widened = new double[timesteps.Length];
+        for (int i = 0; i < widened.Length; i++) widened[i] = timesteps[i];
+        return widened;
     }
 }

@@ -7,7 +7,9 @@ namespace Diffusion.Functional.Onnx;
 /// <summary>
 /// A denoising network in an ONNX file, called on float32 image batches [N, C, H, W] with one 0-based network timestep
 /// per image (network t = our 1-based t − 1, as diffusers counts) and, for a class-conditional model, one label per
-/// image. Inputs and outputs are checked when the model is loaded, and every output is checked for shape and for
+/// image. A model whose timestep input is float32 or float64 is also run at fractional timesteps
+/// (<see cref="RunAt(ReadOnlySpan{float}, ReadOnlySpan{double}, ReadOnlySpan{int}, Span{float})"/>); one with an integer
+/// timestep input only at integers. Inputs and outputs are checked when the model is loaded, and every output is checked for shape and for
 /// NaN/∞. Large batches are split into calls of at most <see cref="OnnxDenoiserOptions.MaxBatchSize"/> images.
 /// Thread-safe: ONNX Runtime sessions may be run concurrently. Dispose it to free the native session.
 /// </summary>
@@ -99,6 +101,15 @@ public sealed class OnnxDenoiser : IDisposable
     /// <summary>The channels of each output image: C, or 2C for a model that also predicts a learned-range variance.</summary>
     public int OutputChannels { get; }
 
+    /// <summary>The element type of the model's timestep input, as ONNX names it: int64, int32, float32 or float64.</summary>
+    public string TimestepInputType => OnnxSessions.ElementName(timestepType);
+
+    /// <summary>
+    /// True when the timestep input is float32 or float64, so that the network can be evaluated between its training
+    /// grid's integer timesteps (what k-diffusion's off-grid samplers need; docs/network.md); false for int64 and int32.
+    /// </summary>
+    public bool TakesFractionalTimesteps => timestepType is TensorElementType.Float or TensorElementType.Double;
+
     /// <summary>C·H·W, the values of one input image.</summary>
     public int PixelsPerImage => Options.Channels * Options.Height * Options.Width;
 
@@ -156,8 +167,22 @@ public sealed class OnnxDenoiser : IDisposable
     /// timestep of each image (our t − 1, in 0..T − 1), <paramref name="classLabels"/> one label per image for a
     /// class-conditional model and nothing otherwise. Writes N·OutputChannels·H·W values to
     /// <paramref name="destination"/> (which must not overlap the samples); on an exception its contents are unspecified.
+    /// The same run as <see cref="RunAt(ReadOnlySpan{float}, ReadOnlySpan{double}, ReadOnlySpan{int}, Span{float})"/> at these integers.
     /// </summary>
-    public void Run(ReadOnlySpan<float> samples, ReadOnlySpan<int> networkTimesteps, ReadOnlySpan<int> classLabels, Span<float> destination)
+    public void Run(ReadOnlySpan<float> samples, ReadOnlySpan<int> networkTimesteps, ReadOnlySpan<int> classLabels, Span<float> destination) =>
+        RunAt(samples, NetworkAdapter.Widened(networkTimesteps), classLabels, destination);
+
+    /// <summary>Runs the model as <see cref="Run(ReadOnlySpan{float}, ReadOnlySpan{int}, ReadOnlySpan{int}, Span{float})"/> does, into a fresh array of N·OutputChannels·H·W values.</summary>
+    public float[] Run(ReadOnlySpan<float> samples, ReadOnlySpan<int> networkTimesteps, ReadOnlySpan<int> classLabels = default) =>
+        RunAt(samples, NetworkAdapter.Widened(networkTimesteps), classLabels);
+
+    /// <summary>
+    /// Runs the model as <see cref="Run(ReadOnlySpan{float}, ReadOnlySpan{int}, ReadOnlySpan{int}, Span{float})"/> does at
+    /// real 0-based network timesteps t ∈ [0, T − 1] (k-diffusion's fractional timesteps between the training grid's
+    /// levels; docs/network.md). A float32 timestep input receives t rounded to float32 (exact at integers); a model with
+    /// an integer timestep input refuses a t that is not an integer, since it is defined only on the grid.
+    /// </summary>
+    public void RunAt(ReadOnlySpan<float> samples, ReadOnlySpan<double> networkTimesteps, ReadOnlySpan<int> classLabels, Span<float> destination)
     {
         int n = networkTimesteps.Length;
         int pixels = PixelsPerImage, outValues = OutputValuesPerImage;
@@ -183,25 +208,32 @@ public sealed class OnnxDenoiser : IDisposable
         }
     }
 
-    /// <summary>Runs the model as <see cref="Run(ReadOnlySpan{float}, ReadOnlySpan{int}, ReadOnlySpan{int}, Span{float})"/> does, into a fresh array of N·OutputChannels·H·W values.</summary>
-    public float[] Run(ReadOnlySpan<float> samples, ReadOnlySpan<int> networkTimesteps, ReadOnlySpan<int> classLabels = default)
+    /// <summary>Runs the model as <see cref="RunAt(ReadOnlySpan{float}, ReadOnlySpan{double}, ReadOnlySpan{int}, Span{float})"/> does, into a fresh array of N·OutputChannels·H·W values.</summary>
+    public float[] RunAt(ReadOnlySpan<float> samples, ReadOnlySpan<double> networkTimesteps, ReadOnlySpan<int> classLabels = default)
     {
         CheckArguments(samples, networkTimesteps, classLabels);
         var result = new float[(long)networkTimesteps.Length * OutputValuesPerImage];
-        Run(samples, networkTimesteps, classLabels, result);
+        RunAt(samples, networkTimesteps, classLabels, result);
         return result;
     }
 
-    private void CheckArguments(ReadOnlySpan<float> samples, ReadOnlySpan<int> networkTimesteps, ReadOnlySpan<int> classLabels)
+    private void CheckArguments(ReadOnlySpan<float> samples, ReadOnlySpan<double> networkTimesteps, ReadOnlySpan<int> classLabels)
     {
         int n = networkTimesteps.Length;
         if (n == 0) throw new ArgumentException("The batch is empty: give at least one timestep (one per image).", nameof(networkTimesteps));
         if ((long)samples.Length != (long)n * PixelsPerImage)
             throw new ArgumentException($"The samples hold {samples.Length} values; {n} images (one per timestep) of {Options.Channels} × {Options.Height} × {Options.Width} need {(long)n * PixelsPerImage}.", nameof(samples));
         for (int i = 0; i < n; i++)
-            if ((uint)networkTimesteps[i] >= (uint)Options.TrainingSteps)
-                throw new ArgumentOutOfRangeException(nameof(networkTimesteps), networkTimesteps[i],
-                    $"The network timestep of image {i} is {networkTimesteps[i]}; it must lie in 0..{Options.TrainingSteps - 1} (network t = our t − 1, our t in 1..{Options.TrainingSteps}).");
+        {
+            double t = networkTimesteps[i];
+            if (!(t >= 0.0 && t <= Options.TrainingSteps - 1))
+                throw new ArgumentOutOfRangeException(nameof(networkTimesteps), t,
+                    $"The network timestep of image {i} is {Text(t)}; it must lie in 0..{Options.TrainingSteps - 1} (network t = our t − 1, our t in 1..{Options.TrainingSteps}).");
+            if (!TakesFractionalTimesteps && t != Math.Floor(t))
+                throw new ArgumentException(
+                    $"The network timestep of image {i} is {Text(t)}, between integers, but {Model} takes integer timesteps (its input '{Options.TimestepInput}' is {TimestepInputType}): " +
+                    "it is defined only on its training grid. A model whose timestep input is float32 or float64 can be evaluated between the grid's timesteps.", nameof(networkTimesteps));
+        }
         if (!IsClassConditional)
         {
             if (!classLabels.IsEmpty)
@@ -216,7 +248,7 @@ public sealed class OnnxDenoiser : IDisposable
                     $"The class label of image {i} is {classLabels[i]}; it must lie in 0..{(Options.ClassLabelCount is { } c ? (c - 1).ToString(CultureInfo.InvariantCulture) : "")}.");
     }
 
-    private void RunChunk(ReadOnlySpan<float> samples, ReadOnlySpan<int> timestepSpan, ReadOnlySpan<int> labelSpan, int first, Span<float> destination)
+    private void RunChunk(ReadOnlySpan<float> samples, ReadOnlySpan<double> timestepSpan, ReadOnlySpan<int> labelSpan, int first, Span<float> destination)
     {
         int count = timestepSpan.Length;
         int batch = fixedBatch > 0 ? fixedBatch : count; // a fixed-batch model gets its batch padded with the last image
@@ -224,17 +256,18 @@ public sealed class OnnxDenoiser : IDisposable
         var sampleBuffer = new float[batch * pixels];
         samples.CopyTo(sampleBuffer);
         for (int i = count; i < batch; i++) samples.Slice((count - 1) * pixels, pixels).CopyTo(sampleBuffer.AsSpan(i * pixels));
-        int[] timesteps = Padded(timestepSpan, scalarTimestep ? 1 : batch);
+        double[] timesteps = Padded(timestepSpan, scalarTimestep ? 1 : batch);
         int[] labels = IsClassConditional ? Padded(labelSpan, batch) : [];
 
         long[] timestepShape = scalarTimestep ? scalarTimestepShape : [batch];
         using var sampleValue = OrtValue.CreateTensorValueFromMemory(sampleBuffer, [batch, Options.Channels, Options.Height, Options.Width]);
         using var timestepValue = timestepType switch
         {
+            // integer models were checked to get integers, so the casts to long and int are exact
             TensorElementType.Int64 => OrtValue.CreateTensorValueFromMemory(Array.ConvertAll(timesteps, t => (long)t), timestepShape),
-            TensorElementType.Int32 => OrtValue.CreateTensorValueFromMemory(timesteps, timestepShape),
+            TensorElementType.Int32 => OrtValue.CreateTensorValueFromMemory(Array.ConvertAll(timesteps, t => (int)t), timestepShape),
             TensorElementType.Float => OrtValue.CreateTensorValueFromMemory(Array.ConvertAll(timesteps, t => (float)t), timestepShape),
-            _ => OrtValue.CreateTensorValueFromMemory(Array.ConvertAll(timesteps, t => (double)t), timestepShape),
+            _ => OrtValue.CreateTensorValueFromMemory(timesteps, timestepShape),
         };
         using var labelValue = !IsClassConditional ? null
             : labelType == TensorElementType.Int64
@@ -242,7 +275,7 @@ public sealed class OnnxDenoiser : IDisposable
                 : OrtValue.CreateTensorValueFromMemory(labels, [batch]);
         OrtValue[] values = IsClassConditional ? [sampleValue, timestepValue, labelValue!] : [sampleValue, timestepValue];
 
-        string Where(int image) => $"image {first + image} of the batch (network timestep {timesteps[scalarTimestep ? 0 : image]}{(IsClassConditional ? $", class label {labels[image]}" : "")})";
+        string Where(int image) => $"image {first + image} of the batch (network timestep {Text(timesteps[scalarTimestep ? 0 : image])}{(IsClassConditional ? $", class label {labels[image]}" : "")})";
         string Range() => $"images {first}..{first + count - 1} of the batch (network timesteps {ListOf(scalarTimestep ? timesteps : timesteps[..count])})";
         IDisposableReadOnlyCollection<OrtValue> results;
         try
@@ -282,13 +315,15 @@ public sealed class OnnxDenoiser : IDisposable
     public void Dispose() => session.Dispose();
 
     // Up to six values, then an ellipsis and the last one.
-    private static string ListOf(int[] values) =>
-        values.Length <= 6 ? string.Join(", ", values) : $"{string.Join(", ", values[..5])}, …, {values[^1]}";
+    private static string ListOf(double[] values) =>
+        values.Length <= 6 ? string.Join(", ", values.Select(Text)) : $"{string.Join(", ", values[..5].Select(Text))}, …, {Text(values[^1])}";
+
+    private static string Text(double timestep) => timestep.ToString(CultureInfo.InvariantCulture);
 
     // The values, with the last one repeated up to length (a fixed-batch model's padding).
-    private static int[] Padded(ReadOnlySpan<int> values, int length)
+    private static T[] Padded<T>(ReadOnlySpan<T> values, int length)
     {
-        var padded = new int[length];
+        var padded = new T[length];
         for (int i = 0; i < length; i++) padded[i] = values[Math.Min(i, values.Length - 1)];
         return padded;
     }

@@ -16,8 +16,9 @@ public static class ShippedModels
 
     /// <summary>
     /// The class-conditional ε-prediction UNet for 28 × 28 MNIST digits in [−1, 1] (DDPM linear schedule, T = 1000,
-    /// β 1e-4 → 0.02; labels 0..9, 10 = unconditional): inputs sample [N,1,28,28], timestep int64 [N] (0-based),
-    /// class_labels int64 [N]; output out_sample [N,1,28,28]. A fresh copy of the ONNX bytes.
+    /// β 1e-4 → 0.02; labels 0..9, 10 = unconditional): inputs sample [N,1,28,28], timestep float32 [N] (0-based;
+    /// real values between the grid's integers too, docs/network.md), class_labels int64 [N]; output out_sample [N,1,28,28].
+    /// A fresh copy of the ONNX bytes.
     /// </summary>
     public static byte[] MnistUNet => Read("mnist-unet.onnx");
 

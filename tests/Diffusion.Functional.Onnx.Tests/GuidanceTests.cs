@@ -16,7 +16,7 @@ public class GuidanceTests
         OnnxDenoiser.Load(Fixtures.PathOf("gaussian-eps-class.onnx"), Fixtures.Small with { ClassLabelCount = 11, MaxBatchSize = maxBatchSize });
 
     private static OnnxConditionalDenoiser Conditional(OnnxDenoiser network) =>
-        new(network, Fixtures.Gaussian.Schedule, PredictionTarget.Epsilon, 10, 10);
+        OnnxConditionalDenoiser.Create(network, Fixtures.Gaussian.Schedule, PredictionTarget.Epsilon, 10, 10);
 
     private static (ImageBatch<float> X, int[] T) Batch(int seed, int count)
     {
@@ -41,8 +41,8 @@ public class GuidanceTests
         using OnnxDenoiser network = LoadFixture();
         OnnxConditionalDenoiser model = Conditional(network);
         var (x, t) = Batch(label * 31 + count, count);
-        float[] conditional = Predict(new OnnxBatchDenoiser(network, Fixtures.Gaussian.Schedule, PredictionTarget.Epsilon, label), x, t);
-        float[] unconditional = Predict(new OnnxBatchDenoiser(network, Fixtures.Gaussian.Schedule, PredictionTarget.Epsilon, 10), x, t);
+        float[] conditional = Predict(OnnxBatchDenoiser.Create(network, Fixtures.Gaussian.Schedule, PredictionTarget.Epsilon, label), x, t);
+        float[] unconditional = Predict(OnnxBatchDenoiser.Create(network, Fixtures.Gaussian.Schedule, PredictionTarget.Epsilon, 10), x, t);
         Assert.Equal(conditional, Predict(new ClassifierFreeGuidance<float>(model, label, 1.0), x, t));
         Assert.Equal(unconditional, Predict(new ClassifierFreeGuidance<float>(model, label, 0.0), x, t));
         // The fixture's ε̂ is computed pixel by pixel, so each image's output is the same bits in any batch: guiding
@@ -77,7 +77,7 @@ public class GuidanceTests
         ISampler sampler = new DdimSampler(0.0);
         ImageBatch<float> guided = ReverseSampler.Generate(sampler, plan, new ClassifierFreeGuidance<float>(counting, 7, 1.0), 6, 1, 4, 4, NoiseKey.FromSeed(4));
         ImageBatch<float> conditional = ReverseSampler.Generate(sampler, plan,
-            new OnnxBatchDenoiser(network, Fixtures.Gaussian.Schedule, PredictionTarget.Epsilon, 7), 6, 1, 4, 4, NoiseKey.FromSeed(4));
+            OnnxBatchDenoiser.Create(network, Fixtures.Gaussian.Schedule, PredictionTarget.Epsilon, 7), 6, 1, 4, 4, NoiseKey.FromSeed(4));
         Assert.Equal(12, counting.Sizes.Count);
         Assert.All(counting.Sizes, size => Assert.Equal(12, size));
         Assert.Equal(conditional.Values.ToArray(), guided.Values.ToArray());
@@ -90,7 +90,7 @@ public class GuidanceTests
         Assert.Contains("not a class-conditional model", Assert.Throws<ArgumentException>(() => Conditional(plain)).Message);
         using OnnxDenoiser network = LoadFixture();
         Assert.Contains("labels 0..10", Assert.Throws<ArgumentOutOfRangeException>(
-            () => new OnnxConditionalDenoiser(network, Fixtures.Gaussian.Schedule, PredictionTarget.Epsilon, 10, 11)).Message);
-        Assert.Throws<ArgumentOutOfRangeException>(() => new OnnxConditionalDenoiser(network, Fixtures.Gaussian.Schedule, PredictionTarget.Epsilon, 10, 3));
+            () => OnnxConditionalDenoiser.Create(network, Fixtures.Gaussian.Schedule, PredictionTarget.Epsilon, 10, 11)).Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => OnnxConditionalDenoiser.Create(network, Fixtures.Gaussian.Schedule, PredictionTarget.Epsilon, 10, 3));
     }
 }

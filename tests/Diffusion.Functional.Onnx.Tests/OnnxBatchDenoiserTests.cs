@@ -30,7 +30,7 @@ public class OnnxBatchDenoiserTests
     {
         using var model = OnnxDenoiser.Load(Fixtures.PathOf("gaussian-eps.onnx"), Fixtures.Small with { MaxBatchSize = 2 });
         NoiseSchedule schedule = Data.Schedule;
-        var onnx = new OnnxBatchDenoiser(model, schedule, PredictionTarget.Epsilon);
+        var onnx = OnnxBatchDenoiser.Create(model, schedule, PredictionTarget.Epsilon);
         DiagonalGaussianData data = NullClassData();
         IBatchDenoiser<float> exact = data.Denoiser<float>(schedule, PredictionTarget.Epsilon);
         ISampler sampler = SamplerRegistry.Find(name).Create(new SamplerOptions(Eta: eta));
@@ -76,7 +76,7 @@ public class OnnxBatchDenoiserTests
     public void OneBatchOfK_IsKBatchesOfOne_ThroughOnnx()
     {
         using var model = OnnxDenoiser.Load(Fixtures.PathOf("gaussian-eps.onnx"), Fixtures.Small);
-        var onnx = new OnnxBatchDenoiser(model, Data.Schedule, PredictionTarget.Epsilon);
+        var onnx = OnnxBatchDenoiser.Create(model, Data.Schedule, PredictionTarget.Epsilon);
         RespacedSchedule plan = RespacedSchedule.Uniform(Data.Schedule, 10);
         NoiseKey key = NoiseKey.FromSeed(2);
         ImageBatch<float> batch = ReverseSampler.Generate(new DdpmSampler(), plan, onnx, 6, 1, 4, 4, key);
@@ -91,10 +91,10 @@ public class OnnxBatchDenoiserTests
     public void TheAdapter_RefusesAModelOfAnotherScheduleOrWithoutItsLabel()
     {
         using var model = OnnxDenoiser.Load(Fixtures.PathOf("gaussian-eps.onnx"), Fixtures.Small);
-        Assert.Contains("trained on 1000 steps", Assert.Throws<ArgumentException>(() => new OnnxBatchDenoiser(model, CanonicalSchedules.Seed, PredictionTarget.Epsilon)).Message);
-        Assert.Contains("takes no class label", Assert.Throws<ArgumentException>(() => new OnnxBatchDenoiser(model, Data.Schedule, PredictionTarget.Epsilon, 3)).Message);
+        Assert.Contains("trained on 1000 steps", Assert.Throws<ArgumentException>(() => OnnxBatchDenoiser.Create(model, CanonicalSchedules.Seed, PredictionTarget.Epsilon)).Message);
+        Assert.Contains("takes no class label", Assert.Throws<ArgumentException>(() => OnnxBatchDenoiser.Create(model, Data.Schedule, PredictionTarget.Epsilon, 3)).Message);
         using var conditional = OnnxDenoiser.Load(Fixtures.PathOf("gaussian-eps-class.onnx"), Fixtures.Small with { ClassLabelCount = 11 });
-        Assert.Contains("class-conditional", Assert.Throws<ArgumentException>(() => new OnnxBatchDenoiser(conditional, Data.Schedule, PredictionTarget.Epsilon)).Message);
+        Assert.Contains("class-conditional", Assert.Throws<ArgumentException>(() => OnnxBatchDenoiser.Create(conditional, Data.Schedule, PredictionTarget.Epsilon)).Message);
     }
 
     private sealed class Collect(List<SamplerStepReport<float>> into) : ISamplerObserver<float>

@@ -41,7 +41,7 @@ public class ShippedUNetTests(ITestOutputHelper output)
         using var model = OnnxDenoiser.LoadMnistUNet();
         Assert.True(model.IsClassConditional);
         Assert.Equal(1, model.OutputChannels);
-        Assert.Equal("inputs sample float32 [batch, 1, 28, 28], timestep int64 [batch], class_labels int64 [batch]; outputs out_sample float32 [batch, 1, 28, 28]", model.Signature());
+        Assert.Equal("inputs sample float32 [batch, 1, 28, 28], timestep float32 [batch], class_labels int64 [batch]; outputs out_sample float32 [batch, 1, 28, 28]", model.Signature());
     }
 
     [Fact]

@@ -164,7 +164,10 @@ class UNet(nn.Module):
 def export_unet(model, path):
     model.eval()
     x = torch.zeros(2, 1, SIDE, SIDE)
-    t = torch.tensor([0, 999], dtype=torch.int64)
+    # A float32 timestep: the embedding is a continuous function of t, so the network can be evaluated between the
+    # training grid's integers (k-diffusion's off-grid samplers; docs/network.md). At an integer t it is the same
+    # network as with an int64 input, which the embedding would cast to float32 anyway.
+    t = torch.tensor([0.0, 999.0], dtype=torch.float32)
     y = torch.tensor([3, NULL_CLASS], dtype=torch.int64)
     torch.onnx.export(model, (x, t, y), path, opset_version=14, do_constant_folding=True,
                       input_names=["sample", "timestep", "class_labels"], output_names=["out_sample"],
@@ -287,12 +290,12 @@ def command_unet(args):
     # A reference input and PyTorch's output at export time, for the C# test of ONNX Runtime against PyTorch.
     g_ref = torch.Generator().manual_seed(args.seed + 2)
     x = torch.randn(4, 1, SIDE, SIDE, generator=g_ref)
-    t = torch.tensor([0, 249, 599, 999], dtype=torch.int64)
+    t = torch.tensor([0.0, 249.0, 599.0, 999.0], dtype=torch.float32)
     y = torch.tensor([0, 3, 7, NULL_CLASS], dtype=torch.int64)
     with torch.no_grad():
         out = ema(x, t, y)
     reference = {"description": "PyTorch output of mnist-unet.onnx's EMA weights at export time (train.py unet)",
-                 "torch": torch.__version__, "shape": list(x.shape), "timestep": t.tolist(), "class_labels": y.tolist(),
+                 "torch": torch.__version__, "shape": list(x.shape), "timestep": [int(v) for v in t.tolist()], "class_labels": y.tolist(),
                  "sample": [float(v) for v in x.flatten().tolist()],
                  "out_sample": [float(v) for v in out.flatten().tolist()]}
     with open(os.path.join(args.out, "mnist-unet-reference.json"), "w") as f:
@@ -538,7 +541,7 @@ def command_preview(args):
         for i, tau in enumerate(taus):
             ab = float(alpha_bar[tau])
             ab_prev = float(alpha_bar[taus[i + 1]]) if i + 1 < len(taus) else 1.0
-            eps = model(x, torch.full((len(labels),), int(tau), dtype=torch.int64), labels)
+            eps = model(x, torch.full((len(labels),), float(tau), dtype=torch.float32), labels)
             x0 = ((x - math.sqrt(1 - ab) * eps) / math.sqrt(ab)).clamp(-1, 1)
             x = math.sqrt(ab_prev) * x0 + math.sqrt(1 - ab_prev) * eps
     images = ((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).numpy()[:, 0]

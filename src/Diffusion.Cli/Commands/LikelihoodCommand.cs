@@ -101,7 +101,7 @@ internal static class LikelihoodCommand
             MnistDigits heldOut = MnistFiles.Load(imagesPath, labelsPath);
             if (count > heldOut.Count) throw new UsageException($"--digits {count} is more than the {heldOut.Count} digits of {imagesPath}.");
             Image[] x0 = Enumerable.Range(0, count).Select(k => heldOut.Image((int)((long)k * heldOut.Count / count))).ToArray();
-            var denoiser = new OnnxBatchDenoiser(network, schedule, PredictionTarget.Epsilon, network.IsClassConditional ? NullLabel : null);
+            var denoiser = OnnxBatchDenoiser.Create(network, schedule, PredictionTarget.Epsilon, network.IsClassConditional ? NullLabel : null);
             var settings = new DdpmSampler(DdpmVariance.FixedSmall);
             ulong seedValue = parsed.GetValue(seed);
             NoiseKey key = NoiseKey.FromSeed(seedValue);

@@ -30,7 +30,9 @@ internal static class NetworkSampling
         {
             Description = "A denoising network instead of the empirical denoiser: 'default' for the shipped class-conditional MNIST UNet "
                 + "(docs/network.md), or the path of an ONNX model of its convention (sample [N,1,28,28], timestep [N] 0-based, "
-                + "class_labels [N] with 0..9 and 10 = unconditional; ε-prediction on DDPM's linear schedule).",
+                + "class_labels [N] with 0..9 and 10 = unconditional; ε-prediction on DDPM's linear schedule). The samplers that evaluate "
+                + "the denoiser between the grid's timesteps ('off-grid D' in `diffusion samplers`) need a float32 or float64 timestep input, "
+                + "as the shipped UNet has; a model with an int64 one runs the others.",
         },
         new Option<int?>("--class")
         {
@@ -79,16 +81,24 @@ internal static class NetworkSampling
         string model = parsed.GetValue(options.Model)!;
         using OnnxDenoiser network = Load(model);
         var conditional = OnnxConditionalDenoiser.MnistUNet(network);
+        // A model with a float timestep input gives a continuous denoiser here (guided or not), so that every sampler runs it.
         IBatchDenoiser<float> denoiser = label is int y && (w != 1.0 || phi > 0.0)
-            ? new ClassifierFreeGuidance<float>(conditional, y, w, phi)
+            ? ClassifierFreeGuidance.Create(conditional, y, w, phi)
             : ConditionalBatchDenoiser.WithLabel(conditional, label ?? conditional.UnconditionalLabel);
         try
         {
             sampler.RequireCompatible(denoiser);
         }
+        catch (ArgumentException) when (!network.TakesFractionalTimesteps)
+        {
+            string onGrid = string.Join(", ", SamplerRegistry.All.Where(other => Accepts(other, denoiser)).Select(other => other.Name));
+            throw new UsageException(
+                $"--sampler {entry.Name} evaluates the denoiser between the training grid's timesteps, but --model {model} takes {network.TimestepInputType} timesteps " +
+                $"(its input '{network.Options.TimestepInput}'), so it is defined only at integer ones. Give a model whose timestep input is float32 or float64 " +
+                $"(docs/network.md), or a sampler that stays on the grid: {onGrid}.");
+        }
         catch (ArgumentException e)
         {
-            // the shipped UNet takes integer timesteps only, so the samplers that evaluate D between levels refuse it
             throw new UsageException($"--sampler {entry.Name} with --model {model}: {e.Message}");
         }
         ImageBatch<float> samples;
@@ -117,6 +127,19 @@ internal static class NetworkSampling
         AtomicFile.WriteAllBytes(path, bytes);
         console.Output.WriteLine($"wrote {path}: {count} digit{(count == 1 ? "" : "s")} from pure noise by {what}, with {modelName}, seed {seed}");
         return ExitCodes.Ok;
+    }
+
+    private static bool Accepts(SamplerEntry entry, IBatchDenoiser<float> denoiser)
+    {
+        try
+        {
+            entry.Create(new SamplerOptions()).RequireCompatible(denoiser);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     private static OnnxDenoiser Load(string model)

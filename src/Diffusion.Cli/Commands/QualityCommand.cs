@@ -133,7 +133,7 @@ internal static class QualityCommand
         RespacedSchedule plan = RespacedSchedule.Uniform(model.Schedule, row.Nfe / sampler.EvaluationsPerStep);
         for (int y = 0; y < 10; y++)
         {
-            IBatchDenoiser<float> denoiser = row.Guidance == 1.0 ? ConditionalBatchDenoiser.WithLabel(model, y) : new ClassifierFreeGuidance<float>(model, y, row.Guidance);
+            IBatchDenoiser<float> denoiser = row.Guidance == 1.0 ? ConditionalBatchDenoiser.WithLabel(model, y) : ClassifierFreeGuidance.Create(model, y, row.Guidance);
             NoiseKey[] keys = Enumerable.Range(0, perClass).Select(j => NoiseKey.FromSeed(seed).Child((ulong)y).Child((ulong)j)).ToArray();
             ImageBatch<float> batch = ReverseSampler.Generate(sampler, plan, denoiser, keys, 1, 28, 28);
             for (int v = 0; v < batch.Values.Length; v++) generated[y * perClass * 784 + v] = Math.Clamp(batch.Values[v], -1f, 1f);

@@ -67,7 +67,18 @@ public sealed class ClassifierFreeGuidance<T> : IBatchDenoiser<T> where T : unma
     /// The guided prediction for the batch (Ho &amp; Salimans 2022, eq. 6; Lin et al. 2023, eqs. 15–16): the model runs
     /// once on [x_t; x_t] with labels [y…y; ∅…∅] and timesteps [t; t].
     /// </summary>
-    public void Predict(ImageBatch<T> xt, ReadOnlySpan<int> timesteps, Span<T> prediction, Span<T> varianceInterpolation)
+    public void Predict(ImageBatch<T> xt, ReadOnlySpan<int> timesteps, Span<T> prediction, Span<T> varianceInterpolation) =>
+        Guide(xt, timesteps, _model.Predict, prediction, varianceInterpolation);
+
+    /// <summary>The model's prediction at each image's labels and timestep of type <typeparamref name="TStep"/> (an integer one, or a real one of a fractional model).</summary>
+    internal delegate void ConditionalRun<TStep>(ImageBatch<T> xt, ReadOnlySpan<TStep> timesteps, ReadOnlySpan<int> labels, Span<T> prediction, Span<T> varianceInterpolation);
+
+    /// <summary>
+    /// The guided prediction (Ho &amp; Salimans 2022, eq. 6; Lin et al. 2023, eqs. 15–16) with <paramref name="run"/> as
+    /// the model, at integer or real timesteps: the one implementation behind <see cref="Predict"/> and the continuous
+    /// guidance of <see cref="ClassifierFreeGuidance.Create{T}"/>.
+    /// </summary>
+    internal void Guide<TStep>(ImageBatch<T> xt, ReadOnlySpan<TStep> timesteps, ConditionalRun<TStep> run, Span<T> prediction, Span<T> varianceInterpolation)
     {
         ArgumentNullException.ThrowIfNull(xt);
         int n = xt.Count, per = xt.ValuesPerImage, values = n * per;
@@ -81,7 +92,7 @@ public sealed class ClassifierFreeGuidance<T> : IBatchDenoiser<T> where T : unma
         var doubled = new T[2 * values];
         xt.Values.CopyTo(doubled);
         xt.Values.CopyTo(doubled.AsSpan(values));
-        var doubledTimesteps = new int[2 * n];
+        var doubledTimesteps = new TStep[2 * n];
         timesteps.CopyTo(doubledTimesteps);
         timesteps.CopyTo(doubledTimesteps.AsSpan(n));
         var labels = new int[2 * n];
@@ -90,7 +101,7 @@ public sealed class ClassifierFreeGuidance<T> : IBatchDenoiser<T> where T : unma
         var both = new T[2 * values];
         T[] variance = PredictsVariance ? new T[2 * values] : [];
 
-        _model.Predict(ImageBatch<T>.Own(2 * n, xt.Channels, xt.Height, xt.Width, doubled), doubledTimesteps, labels, both, variance);
+        run(ImageBatch<T>.Own(2 * n, xt.Channels, xt.Height, xt.Width, doubled), doubledTimesteps, labels, both, variance);
 
         Combine(both.AsSpan(0, values), both.AsSpan(values), T.CreateChecked(Scale), prediction);
         if (Rescale > 0.0)
@@ -134,4 +145,26 @@ public sealed class ClassifierFreeGuidance<T> : IBatchDenoiser<T> where T : unma
     public override string ToString() =>
         $"classifier-free guidance of {_model} toward class {ClassLabel}, w = {Scale.ToString(System.Globalization.CultureInfo.InvariantCulture)}"
         + (Rescale > 0.0 ? $", rescale φ = {Rescale.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : "");
+}
+
+/// <summary>Classifier-free guidance that keeps a fractional model continuous (Ho &amp; Salimans 2022, eq. 6; Lin et al. 2023, eq. 16).</summary>
+public static class ClassifierFreeGuidance
+{
+    /// <summary>
+    /// Guides <paramref name="model"/> toward <paramref name="classLabel"/> with scale w and rescale φ as
+    /// <see cref="ClassifierFreeGuidance{T}"/> does (Ho &amp; Salimans 2022, eq. 6; Lin et al. 2023, eq. 16); for an
+    /// <see cref="IFractionalConditionalDenoiser{T}"/> without learned variance the result is an
+    /// <see cref="IContinuousDenoiser{T}"/> (<see cref="ContinuousDenoiser.FromFractionalNetwork{T}"/> of the guided
+    /// prediction at real timesteps), whose on-grid prediction is the guided one at the integer t; otherwise it is the
+    /// <see cref="ClassifierFreeGuidance{T}"/> itself.
+    /// </summary>
+    public static IBatchDenoiser<T> Create<T>(IConditionalBatchDenoiser<T> model, int classLabel, double scale, double rescale = 0.0)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var guidance = new ClassifierFreeGuidance<T>(model, classLabel, scale, rescale);
+        if (ConditionalBatchDenoiser.AsFractional(model) is not { } fractional) return guidance;
+        return ContinuousDenoiser.FromFractionalNetwork<T>(model.Schedule, model.Target, (xt, zeroBased, prediction) =>
+            guidance.Guide<double>(xt, ConditionalBatchDenoiser.OneBased(zeroBased),
+                (both, timesteps, labels, output, _) => fractional.PredictAt(both, timesteps, labels, output), prediction, []));
+    }
 }

@@ -8,12 +8,36 @@ namespace Diffusion.Functional.Sampling;
 /// <summary>Ways to make and use an <see cref="IConditionalBatchDenoiser{T}"/> (Ho &amp; Salimans 2022, §3.2).</summary>
 public static class ConditionalBatchDenoiser
 {
-    /// <summary>The model at one fixed label ε(x_t, t, y) as a plain denoiser (Ho &amp; Salimans 2022, §3.2): a class, or the unconditional label.</summary>
+    /// <summary>
+    /// The model at one fixed label ε(x_t, t, y) as a plain denoiser (Ho &amp; Salimans 2022, §3.2): a class, or the
+    /// unconditional label. For an <see cref="IFractionalConditionalDenoiser{T}"/> without learned variance it is an
+    /// <see cref="IContinuousDenoiser{T}"/> (<see cref="ContinuousDenoiser.FromFractionalNetwork{T}"/> of the model at
+    /// that label), whose on-grid prediction is the model's at the integer t.
+    /// </summary>
     public static IBatchDenoiser<T> WithLabel<T>(IConditionalBatchDenoiser<T> model, int label) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(model);
         RequireLabel(model, label, nameof(label));
+        if (AsFractional(model) is { } fractional)
+            return ContinuousDenoiser.FromFractionalNetwork<T>(model.Schedule, model.Target, (xt, zeroBased, prediction) =>
+            {
+                var labels = new int[xt.Count];
+                labels.AsSpan().Fill(label);
+                fractional.PredictAt(xt, OneBased(zeroBased), labels, prediction);
+            });
         return new Labelled<T>(model, label);
+    }
+
+    /// <summary>The model as an <see cref="IFractionalConditionalDenoiser{T}"/> when it is one and predicts no learned variance (which a continuous denoiser has no place for); null otherwise.</summary>
+    internal static IFractionalConditionalDenoiser<T>? AsFractional<T>(IConditionalBatchDenoiser<T> model) where T : unmanaged, IFloatingPointIeee754<T> =>
+        model is IFractionalConditionalDenoiser<T> { PredictsVariance: false } fractional ? fractional : null;
+
+    /// <summary>A network's 0-based timesteps as the 1-based ones of <see cref="IFractionalConditionalDenoiser{T}.PredictAt"/>: t_net + 1, exact in double for t_net ∈ [0, T − 1].</summary>
+    internal static double[] OneBased(ReadOnlySpan<double> zeroBased)
+    {
+        var oneBased = new double[zeroBased.Length];
+        for (int k = 0; k < oneBased.Length; k++) oneBased[k] = zeroBased[k] + 1.0;
+        return oneBased;
     }
 
     /// <summary>

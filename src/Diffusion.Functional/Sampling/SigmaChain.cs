@@ -85,7 +85,7 @@ internal sealed class SigmaChain<T> where T : unmanaged, IFloatingPointIeee754<T
         if (denoiser is not IContinuousDenoiser<T>)
             throw new ArgumentException(
                 $"The {samplerName} sampler evaluates the denoiser at noise levels between the training grid's, but {denoiser} is defined only at integer timesteps; " +
-                "give an IContinuousDenoiser (ContinuousDenoiser.FromFractionalNetwork for a network whose timestep input is a real number, or the exact denoiser of DiagonalGaussianData or EmpiricalData).",
+                "give an IContinuousDenoiser (ContinuousDenoiser.FromFractionalNetwork for a network whose timestep input is a real number; ConditionalBatchDenoiser.WithLabel or ClassifierFreeGuidance.Create of an IFractionalConditionalDenoiser for a class-conditional one; or the exact denoiser of DiagonalGaussianData or EmpiricalData).",
                 nameof(denoiser));
     }
 

@@ -57,6 +57,65 @@ public sealed class NetworkSampleCommandTests : IDisposable
     }
 
     [Theory]
+    [InlineData("dpm2")]
+    [InlineData("dpm-solver")]
+    [InlineData("heun")]
+    public void ASamplerBetweenTheGridsTimesteps_WithTheShippedUNet_GivesFiniteDigitsTheClassifierRecognises(string sampler)
+    {
+        // One digit per class at w = 2 and 10 steps (19 NFE for dpm2 and heun, 28 for dpm-solver; dpm2 and dpm-solver
+        // evaluate the UNet at fractional timesteps, heun with S_churn = 0 on the grid through the same continuous path).
+        // The classifier's measured rate for DDIM at 20 NFE, w = 2 (docs/data/mnist-unet-quality.csv) is the reference:
+        // a sampler of the same probability-flow ODE (or, ancestral, of the same law) at the same budget. Its count of
+        // right digits out of K = 10 has standard error √(p̂(1 − p̂)·(1/n_csv + 1/K)), the variance floored at one
+        // digit's 1/K (as NetworkFigureTests does); the bound is p̂ − 3 SE. A sampler whose fractional timesteps or
+        // c_in were wrong gives noise or blank images, which the classifier does not recognise.
+        string[] row = File.ReadAllLines(Path.Combine(RepositoryRoot(), "docs", "data", "mnist-unet-quality.csv"))
+            .Select(line => line.Split(',')).Single(f => f[0] == "ddim" && f[1] == "20" && f[2] == "2");
+        int tableDigits = int.Parse(row[3], System.Globalization.CultureInfo.InvariantCulture);
+        double p = double.Parse(row[6], System.Globalization.CultureInfo.InvariantCulture);
+        const int K = 10;
+        double standardError = Math.Sqrt(Math.Max(p * (1 - p), 1.0 / K) * (1.0 / tableDigits + 1.0 / K));
+        int atLeast = (int)Math.Ceiling(K * (p - 3 * standardError));
+
+        var pixels = new float[K * 784];
+        for (int y = 0; y < K; y++)
+        {
+            string path = PathOf($"digit-{y}.npy");
+            var result = CliRunner.Run("sample", "--model", "default", "--class", y.ToString(System.Globalization.CultureInfo.InvariantCulture), "--guidance", "2",
+                "--sampler", sampler, "--steps", "10", "--seed", (40 + y).ToString(System.Globalization.CultureInfo.InvariantCulture), "--out", path);
+            Assert.True(result.ExitCode == 0, result.Error);
+            float[] digit = NpyValues(path);
+            Assert.Equal(784, digit.Length);
+            Assert.All(digit, v => Assert.True(float.IsFinite(v)));
+            for (int j = 0; j < 784; j++) pixels[y * 784 + j] = Math.Clamp(digit[j], -1f, 1f);
+        }
+        using OnnxClassifier classifier = OnnxClassifier.LoadMnist();
+        ClassifierOutput classes = classifier.Classify(pixels);
+        int right = Enumerable.Range(0, K).Count(y => classes.PredictedClass(y) == y);
+        Assert.True(right >= atLeast, $"{sampler}: the classifier recognises {right} of {K} digits as their class; DDIM at 20 NFE, w = 2 measured {p:P0} of {tableDigits} (bound {atLeast}).");
+    }
+
+    [Theory]
+    [InlineData("dpm2")]
+    [InlineData("dpm2-ancestral")]
+    [InlineData("dpmpp-2s-ancestral")]
+    [InlineData("dpm-solver")]
+    public void ASamplerBetweenTheGridsTimesteps_WithAnInt64TimestepModel_ExitsWith2_SayingWhy_AndWritesNothing(string sampler)
+    {
+        // The echo fixture of the shipped UNet's shape with an int64 timestep (tools/mnist-model/float_timestep.py fixtures).
+        string model = Fixture("timestep-echo-int64-28.onnx"), path = PathOf("out.npy");
+        var result = CliRunner.Run("sample", "--model", model, "--class", "1", "--sampler", sampler, "--steps", "4", "--out", path);
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith($"error: --sampler {sampler} evaluates the denoiser between the training grid's timesteps, but --model {model} takes int64 timesteps (its input 'timestep'), so it is defined only at integer ones.", result.Error);
+        Assert.Contains("float32 or float64", result.Error);
+        Assert.Contains("a sampler that stays on the grid: ddpm, ddim,", result.Error);
+        Assert.DoesNotContain($" {sampler},", result.Error[result.Error.IndexOf("stays on the grid", StringComparison.Ordinal)..]);
+        Assert.Empty(Directory.GetFiles(_folder));
+        // the same model runs an on-grid sampler
+        Assert.Equal(0, CliRunner.Run("sample", "--model", model, "--class", "1", "--sampler", "ddim", "--steps", "4", "--out", path).ExitCode);
+    }
+
+    [Theory]
     [InlineData("missing.onnx", "does not exist")]
     [InlineData("not-onnx.onnx", "is not an ONNX model")]
     [InlineData("bad-input-names.onnx", "no input 'sample'")]
