@@ -8,18 +8,19 @@ namespace Diffusion.Cli.Commands;
 
 /// <summary>
 /// The chain options of <c>diffusion sample</c>: <c>--spacing</c> and <c>--steps-offset</c> (diffusers' timestep spacings)
-/// or a σ grid <c>--sigmas</c> (Karras et al. 2022, eq. 5; exponential; k-diffusion's polyexponential and VP) with its
-/// <c>--rho</c>, put onto the schedule's nearest timesteps (docs/samplers.md, "Grids").
+/// or a σ grid <c>--sigmas</c> (Karras et al. 2022, eq. 5; exponential; k-diffusion's polyexponential and VP; Lee et al.
+/// 2024's beta) with its <c>--rho</c> or <c>--beta-alpha</c>/<c>--beta-beta</c>, put onto the schedule's nearest timesteps (docs/samplers.md, "Grids").
 /// </summary>
 internal sealed class SampleChainOptions
 {
-    private static readonly string[] Grids = ["schedule", "karras", "exponential", "polyexponential", "vp"];
+    private static readonly string[] Grids = ["schedule", "karras", "exponential", "polyexponential", "vp", "beta"];
     private static readonly string[] Spacings = ["trailing", "leading", "linspace"];
 
     public Option<string> Sigmas { get; } = new("--sigmas")
     {
         Description = "The noise levels of the chain: schedule (the default: N timesteps by --spacing) or a σ grid of N levels from σ(1) to σ(T) of the schedule — "
-            + "karras (Karras et al. 2022, eq. 5, --rho, 7), exponential (uniform in λ = −log σ), polyexponential (--rho, 1), vp (k-diffusion's VP grid) — "
+            + "karras (Karras et al. 2022, eq. 5, --rho, 7), exponential (uniform in λ = −log σ), polyexponential (--rho, 1), vp (k-diffusion's VP grid), "
+            + "beta (the Beta(α, β) quantiles of Lee et al. 2024, diffusers' use_beta_sigmas; --beta-alpha, --beta-beta, 0.6 each) — "
             + "each level put on the nearest timestep in log σ; levels that meet are kept once, so the chain may be shorter.",
         DefaultValueFactory = _ => "schedule",
     };
@@ -42,7 +43,17 @@ internal sealed class SampleChainOptions
         Description = "ρ > 0 of --sigmas karras (7 by default) or polyexponential (1 by default).",
     }.AsRealNumber("(0, ∞)");
 
-    public IEnumerable<Option> All => [Sigmas, Spacing, StepsOffset, Rho];
+    public Option<double> BetaAlpha { get; } = new Option<double>("--beta-alpha")
+    {
+        Description = "α > 0 of --sigmas beta (0.6 by default, as diffusers): σ_i = σ_min + (σ_max − σ_min)·I⁻¹_{1 − i/(N − 1)}(α, β).",
+    }.AsRealNumber("(0, ∞)");
+
+    public Option<double> BetaBeta { get; } = new Option<double>("--beta-beta")
+    {
+        Description = "β > 0 of --sigmas beta (0.6 by default, as diffusers).",
+    }.AsRealNumber("(0, ∞)");
+
+    public IEnumerable<Option> All => [Sigmas, Spacing, StepsOffset, Rho, BetaAlpha, BetaBeta];
 
     /// <summary>The chain of N steps the options ask for on <paramref name="schedule"/>, and a few words naming it (empty for the default, trailing).</summary>
     public (RespacedSchedule Plan, string Description) Plan(ParseResult parsed, NoiseSchedule schedule, int n)
@@ -64,6 +75,7 @@ internal sealed class SampleChainOptions
         double rho = rhoGiven ? parsed.GetValue(Rho) : grid == "karras" ? 7.0 : 1.0;
         if (!(rho > 0.0))
             throw new UsageException($"--rho {rho.ToString(CultureInfo.InvariantCulture)} is not allowed: ρ must be > 0.");
+        double alpha = BetaShape(parsed, BetaAlpha, grid, "α"), beta = BetaShape(parsed, BetaBeta, grid, "β");
         if (grid == "schedule")
         {
             if (spacing != "leading")
@@ -79,10 +91,24 @@ internal sealed class SampleChainOptions
             "karras" => SigmaSpace.KarrasSigmas(n, sigmaMin, sigmaMax, rho),
             "exponential" => SigmaSpace.ExponentialSigmas(n, sigmaMin, sigmaMax),
             "polyexponential" => SigmaSpace.PolyexponentialSigmas(n, sigmaMin, sigmaMax, rho),
+            "beta" => SigmaSpace.BetaSigmas(n, sigmaMin, sigmaMax, alpha, beta),
             _ => SigmaSpace.VpSigmas(n),
         };
         RespacedSchedule plan = SigmaSpace.NearestTimesteps(schedule, sigmas);
-        string rhoText = grid is "karras" or "polyexponential" ? $" ρ = {rho.ToString(CultureInfo.InvariantCulture)}" : "";
+        string rhoText = grid is "karras" or "polyexponential" ? $" ρ = {rho.ToString(CultureInfo.InvariantCulture)}"
+            : grid == "beta" ? $" α = {alpha.ToString(CultureInfo.InvariantCulture)}, β = {beta.ToString(CultureInfo.InvariantCulture)}" : "";
         return (plan, $"{grid}{rhoText} σ grid ({plan.Count} distinct timesteps)");
+    }
+
+    // --beta-alpha or --beta-beta: only with --sigmas beta, and > 0 (0.6 when not given, diffusers' default).
+    private static double BetaShape(ParseResult parsed, Option<double> option, string grid, string symbol)
+    {
+        if (parsed.GetResult(option) is not { Implicit: false }) return 0.6;
+        if (grid != "beta")
+            throw new UsageException($"{option.Name} applies only to --sigmas beta, not to {grid}.");
+        double value = parsed.GetValue(option);
+        if (!(value > 0.0))
+            throw new UsageException($"{option.Name} {value.ToString(CultureInfo.InvariantCulture)} is not allowed: the Beta law's {symbol} must be > 0 (diffusers uses 0.6).");
+        return value;
     }
 }

@@ -51,11 +51,7 @@ internal static class SampleCommand
                 + "on the samples are single training digits; with fewer steps some are blends of several, and N = 1 gives nearly the mean of all digits.",
             Required = true,
         }.AsWholeNumber($"1..{schedule.Steps}");
-        var eta = new Option<double>("--eta")
-        {
-            Description = "η of DDIM, 0..1: σ_t = η·√β̃_t (Song et al. 2021, eq. 16). 0 (the default) is deterministic; 1 has DDPM's variance. Only with a sampler that reads it (ddim).",
-            DefaultValueFactory = _ => 0.0,
-        }.AsRealNumber("[0, 1]");
+        var samplerSettings = new SamplerSettingsOptions();
         var count = new Option<int>("--count")
         {
             Description = $"K, how many digits, 1..{MaxCount} (at most {MaxGridCount} in a .png grid); sample k uses the key FromSeed(seed).Child(k).",
@@ -75,8 +71,9 @@ internal static class SampleCommand
             + "x̂_0 = E[x_0 | x_t] = Σ_m softmax(−‖x_t − √ᾱ_t·x^(m)‖²/(2(1 − ᾱ_t)))·x^(m) of the training digits (the shipped sample's 1,000, or every digit "
             + "of --mnist DIR): the optimal denoiser of a finite data set, which reproduces its digits. Each digit also names the training digit it is.")
         {
-            sampler, steps, eta, count, seed, mnist, output,
+            sampler, steps, count, seed, mnist, output,
         };
+        foreach (Option option in samplerSettings.All) command.Options.Add(option);
         var chainOptions = new SampleChainOptions();
         foreach (Option option in chainOptions.All) command.Options.Add(option);
         foreach (Option option in network.All) command.Options.Add(option);
@@ -87,13 +84,9 @@ internal static class SampleCommand
             SamplerEntry entry = SamplerRegistry.TryFind(parsed.GetValue(sampler))
                 ?? throw new UsageException($"--sampler '{parsed.GetValue(sampler)}' is not a sampler; the samplers are: {string.Join(", ", SamplerRegistry.Names)}.");
             int n = parsed.GetValue(steps), k = parsed.GetValue(count);
-            double etaValue = parsed.GetValue(eta);
             if (n < 1 || n > schedule.Steps)
                 throw new UsageException($"--steps {n} is outside 1..{schedule.Steps}: the chain keeps N of DDPM's {schedule.Steps} steps.");
-            if (!entry.Options.Contains("eta") && parsed.GetResult(eta) is { Implicit: false })
-                throw new UsageException($"--eta applies only to --sampler ddim, not to {entry.Name}; DDPM's variance is β̃_t (DDIM with η = 1 is the same step).");
-            if (!(etaValue >= 0.0 && etaValue <= 1.0))
-                throw new UsageException($"--eta {etaValue.ToString(CultureInfo.InvariantCulture)} is outside [0, 1]: η = 0 is deterministic DDIM and η = 1 has DDPM's variance.");
+            SamplerOptions options = samplerSettings.Read(parsed, entry);
             if (k < 1)
                 throw new UsageException($"--count {k} is less than 1: give how many digits to generate.");
             if (k > MaxCount)
@@ -106,7 +99,7 @@ internal static class SampleCommand
             {
                 if (parsed.GetResult(mnist) is { Implicit: false })
                     throw new UsageException("--mnist sets the empirical denoiser's training digits; with --model the network is the denoiser.");
-                return NetworkSampling.Run(console, parsed, network, entry, entry.Create(new SamplerOptions(Eta: etaValue)), plan, chainText, k, parsed.GetValue(seed), path, kind);
+                return NetworkSampling.Run(console, parsed, network, entry, entry.Create(options), plan, chainText, k, parsed.GetValue(seed), path, kind);
             }
             NetworkSampling.RejectWithoutModel(parsed, network);
 
@@ -116,7 +109,7 @@ internal static class SampleCommand
                 throw new UsageException($"--mnist {parsed.GetValue(mnist)}: {digits.Count} digits of {digits.Width}×{digits.Height} are {trainingPixels} pixels, "
                     + $"more than the empirical denoiser takes ({MaxTrainingPixels}, {MaxTrainingPixels * sizeof(double) >> 30} GiB as doubles).");
             var training = new EmpiricalData(DigitSource.TrainingSet(digits));
-            ISampler settings = entry.Create(new SamplerOptions(Eta: etaValue));
+            ISampler settings = entry.Create(options);
             ulong seedValue = parsed.GetValue(seed);
             // the exact posterior mean at any σ: on the grid the bits of training.Denoiser, between levels for dpm2 & co.
             IContinuousDenoiser<double> denoiser = training.ContinuousDenoiser<double>(schedule);
@@ -124,7 +117,8 @@ internal static class SampleCommand
 
             Image[] images = Enumerable.Range(0, samples.Count).Select(i => samples.ToImage(i)).ToArray();
             int[] nearest = images.Select(training.NearestIndex).ToArray();
-            string what = $"{Describe(entry, etaValue)}, {n} steps" + (chainText.Length == 0 ? "" : $" ({chainText})");
+            string settingsText = SamplerSettingsOptions.Describe(options);
+            string what = $"{Describe(entry, options.Eta)}{(settingsText.Length == 0 ? "" : $" ({settingsText})")}, {n} steps" + (chainText.Length == 0 ? "" : $" ({chainText})");
             byte[] bytes = kind switch
             {
                 ImageFileKind.Npy => NpyFile.Encode(images),

@@ -10,15 +10,32 @@ namespace Diffusion.Functional.Sampling;
 /// h = log(σ_i/σ_{i−1}) and σ_s = σ_i·e^{−r·h} at the intermediate points r = 1/2 (order 2) or r = 1/3, 2/3 (order 3).
 /// Order 1 is Euler (DDIM); order 2 with r = 1/2 is k-diffusion's <c>sample_dpm_2</c>. The step onto σ_0 = 0 is the
 /// denoising step D_1 (DPM-Solver-1 there). The intermediate points are off the grid: it needs an <see cref="IContinuousDenoiser{T}"/>
-/// for orders 2 and 3.
+/// for orders 2 and 3. With S_churn &gt; 0 each step first takes the churn of Karras et al. 2022, Algorithm 2 (as
+/// k-diffusion's sample_dpm_2 does) and the DPM-Solver step then runs from (x̂, σ̂).
 /// </summary>
 /// <param name="Order">1, 2 or 3.</param>
-public sealed record DpmSolverSampler(int Order = 3) : ISampler
+/// <param name="Churn">S_churn ≥ 0, the total churn over the chain (0, the default, is deterministic).</param>
+/// <param name="ChurnSigmaMin">S_tmin ≥ 0: no churn below this σ.</param>
+/// <param name="ChurnSigmaMax">S_tmax ≥ S_tmin: no churn above this σ (∞ for none).</param>
+/// <param name="ChurnNoise">S_noise ≥ 0, the standard deviation of the added noise relative to 1.</param>
+public sealed record DpmSolverSampler(int Order = 3, double Churn = 0.0, double ChurnSigmaMin = 0.0, double ChurnSigmaMax = double.PositiveInfinity, double ChurnNoise = 1.0) : ISampler
 {
     /// <summary>The order k ∈ {1, 2, 3} (Lu et al. 2022, Theorem 3.2: global error O(h^k)).</summary>
     public int Order { get; } = Order is >= 1 and <= 3
         ? Order
         : throw new ArgumentOutOfRangeException(nameof(Order), Order, $"Order = {Order} is not allowed; singlestep DPM-Solver has orders 1, 2 and 3.");
+
+    /// <summary>S_churn ≥ 0 (Karras et al. 2022, Algorithm 2).</summary>
+    public double Churn { get; } = KarrasChurn.RequireChurn(Churn, nameof(Churn));
+
+    /// <summary>S_tmin ≥ 0 (Karras et al. 2022, Algorithm 2).</summary>
+    public double ChurnSigmaMin { get; } = KarrasChurn.RequireSigmaMin(ChurnSigmaMin, nameof(ChurnSigmaMin));
+
+    /// <summary>S_tmax ≥ S_tmin (Karras et al. 2022, Algorithm 2).</summary>
+    public double ChurnSigmaMax { get; } = KarrasChurn.RequireSigmaMax(ChurnSigmaMax, ChurnSigmaMin, nameof(ChurnSigmaMax));
+
+    /// <summary>S_noise ≥ 0 (Karras et al. 2022, Algorithm 2).</summary>
+    public double ChurnNoise { get; } = KarrasChurn.RequireNoise(ChurnNoise, nameof(ChurnNoise));
 
     /// <summary>k evaluations per step of order k, one on the last (Lu et al. 2022, §3.3: DPM-Solver-k costs k per step).</summary>
     public int EvaluationsPerStep => Order;
@@ -27,10 +44,10 @@ public sealed record DpmSolverSampler(int Order = 3) : ISampler
     public void RequireCompatible<T>(IBatchDenoiser<T> denoiser) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(denoiser);
-        if (Order > 1) SigmaChain<T>.RequireContinuous(denoiser, Name);
+        if (Order > 1 || Churn > 0.0) SigmaChain<T>.RequireContinuous(denoiser, Name);
     }
 
-    private string Name => Order == 1 ? "dpm-solver (order 1)" : $"dpm-solver (order {Order})";
+    private string Name => $"dpm-solver (order {Order}{(Churn > 0.0 ? ", with churn" : "")})";
 
     /// <summary>
     /// The DPM-Solver-k chain (Lu et al. 2022, Algorithms 1 and 2 with r₁ = 1/2, resp. r₁ = 1/3, r₂ = 2/3, in x̃ = x/√ᾱ).
@@ -38,19 +55,22 @@ public sealed record DpmSolverSampler(int Order = 3) : ISampler
     public ImageBatch<T> Run<T>(SamplerRun<T> run) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(run);
-        var chain = new SigmaChain<T>(run, Name, offGrid: Order > 1);
+        var chain = new SigmaChain<T>(run, Name, offGrid: Order > 1 || Churn > 0.0);
         var work = new Workspace<T>(chain.Length);
         T[] x = chain.StartState(), next = new T[chain.Length];
+        var churn = new KarrasChurn(Churn, ChurnSigmaMin, ChurnSigmaMax, ChurnNoise);
+        (T[], T[])? churnWork = null;
         for (int i = chain.Count; i >= 1; i--)
         {
-            chain.Denoise(x, i, work.Denoised);
-            double sigma = chain.Sigma(i), sigmaNext = chain.Sigma(i - 1);
+            // (x̂, σ̂) = (x̃_i, σ_i) unless step i churns (Karras et al. 2022, Algorithm 2, lines 4–6)
+            var (start, sigma) = churn.DenoiseAfterChurn(chain, i, x, work.Denoised, ref churnWork);
+            double sigmaNext = chain.Sigma(i - 1);
             if (sigmaNext == 0.0 || Order == 1)
-                SigmaChain<T>.Combine(sigmaNext / sigma, x, (sigma - sigmaNext) / sigma, work.Denoised, next);
+                SigmaChain<T>.Combine(sigmaNext / sigma, start, (sigma - sigmaNext) / sigma, work.Denoised, next);
             else if (Order == 2)
-                SecondOrderStep(chain, x, sigma, sigmaNext, work, next);
+                SecondOrderStep(chain, start, sigma, sigmaNext, work, next);
             else
-                ThirdOrderStep(chain, x, sigma, sigmaNext, work, next);
+                ThirdOrderStep(chain, start, sigma, sigmaNext, work, next);
             chain.Report(i, x, work.Denoised, next);
             (x, next) = (next, x);
         }

@@ -18,24 +18,18 @@ namespace Diffusion.Functional.Sampling;
 public sealed record HeunSampler(double Churn = 0.0, double ChurnSigmaMin = 0.0, double ChurnSigmaMax = double.PositiveInfinity, double ChurnNoise = 1.0) : ISampler
 {
     /// <summary>S_churn ≥ 0 (Karras et al. 2022, Algorithm 2).</summary>
-    public double Churn { get; } = Churn >= 0.0 && double.IsFinite(Churn)
-        ? Churn
-        : throw new ArgumentOutOfRangeException(nameof(Churn), Churn, $"Churn = {Churn} is not allowed; S_churn must be finite and ≥ 0 (0 is Heun's deterministic method).");
+    public double Churn { get; } = KarrasChurn.RequireChurn(Churn, nameof(Churn));
 
     /// <summary>S_tmin ≥ 0 (Karras et al. 2022, Algorithm 2).</summary>
-    public double ChurnSigmaMin { get; } = ChurnSigmaMin >= 0.0 && double.IsFinite(ChurnSigmaMin)
-        ? ChurnSigmaMin
-        : throw new ArgumentOutOfRangeException(nameof(ChurnSigmaMin), ChurnSigmaMin, $"ChurnSigmaMin = {ChurnSigmaMin} is not allowed; S_tmin must be finite and ≥ 0.");
+    public double ChurnSigmaMin { get; } = KarrasChurn.RequireSigmaMin(ChurnSigmaMin, nameof(ChurnSigmaMin));
 
     /// <summary>S_tmax ≥ S_tmin (Karras et al. 2022, Algorithm 2).</summary>
-    public double ChurnSigmaMax { get; } = ChurnSigmaMax >= ChurnSigmaMin
-        ? ChurnSigmaMax
-        : throw new ArgumentOutOfRangeException(nameof(ChurnSigmaMax), ChurnSigmaMax, $"ChurnSigmaMax = {ChurnSigmaMax} is not allowed; S_tmax must be ≥ S_tmin = {ChurnSigmaMin}.");
+    public double ChurnSigmaMax { get; } = KarrasChurn.RequireSigmaMax(ChurnSigmaMax, ChurnSigmaMin, nameof(ChurnSigmaMax));
 
     /// <summary>S_noise ≥ 0 (Karras et al. 2022, Algorithm 2).</summary>
-    public double ChurnNoise { get; } = ChurnNoise >= 0.0 && double.IsFinite(ChurnNoise)
-        ? ChurnNoise
-        : throw new ArgumentOutOfRangeException(nameof(ChurnNoise), ChurnNoise, $"ChurnNoise = {ChurnNoise} is not allowed; S_noise must be finite and ≥ 0.");
+    public double ChurnNoise { get; } = KarrasChurn.RequireNoise(ChurnNoise, nameof(ChurnNoise));
+
+    private KarrasChurn Settings => new(Churn, ChurnSigmaMin, ChurnSigmaMax, ChurnNoise);
 
     /// <summary>Two evaluations per step, one on the last (Karras et al. 2022, Algorithms 1 and 2): 2N − 1 in all.</summary>
     public int EvaluationsPerStep => 2;
@@ -48,8 +42,7 @@ public sealed record HeunSampler(double Churn = 0.0, double ChurnSigmaMin = 0.0,
     }
 
     /// <summary>γ_i = min(S_churn/N, √2 − 1) where S_tmin ≤ σ_i ≤ S_tmax, else 0 (Karras et al. 2022, Algorithm 2, line 4).</summary>
-    public double Gamma(double sigma, int steps) =>
-        Churn > 0.0 && sigma >= ChurnSigmaMin && sigma <= ChurnSigmaMax ? Math.Min(Churn / steps, Math.Sqrt(2.0) - 1.0) : 0.0;
+    public double Gamma(double sigma, int steps) => Settings.Gamma(sigma, steps);
 
     /// <summary>
     /// With γ_i &gt; 0: x̂ = x̃_i + S_noise·σ_i√(γ(2 + γ))·z (= √(σ̂² − σ_i²) without cancelling), z from <c>ImageKeys[k].Child(τ_i)</c>;
@@ -62,25 +55,13 @@ public sealed record HeunSampler(double Churn = 0.0, double ChurnSigmaMin = 0.0,
         var chain = new SigmaChain<T>(run, "heun (with churn)", offGrid: Churn > 0.0);
         int length = chain.Length;
         T[] x = chain.StartState(), denoised = new T[length], euler = new T[length], corrected = new T[length], next = new T[length];
-        T[]? churned = Churn > 0.0 ? new T[length] : null, z = Churn > 0.0 ? new T[length] : null;
+        (T[], T[])? churnWork = null;
+        KarrasChurn churn = Settings;
         for (int i = chain.Count; i >= 1; i--)
         {
-            double sigma = chain.Sigma(i), sigmaNext = chain.Sigma(i - 1);
-            double gamma = Gamma(sigma, chain.Count);
-            T[] start = x;
-            if (gamma > 0.0)
-            {
-                // x̂ = x̃ + S_noise·√(σ̂² − σ²)·z at σ̂ = (1 + γ)σ, and the step continues from (x̂, σ̂)
-                chain.Noise(i, z!);
-                SigmaChain<T>.Combine(1.0, x, ChurnNoise * sigma * Math.Sqrt(gamma * (2.0 + gamma)), z!, churned!);
-                start = churned!;
-                sigma *= 1.0 + gamma;
-                chain.DenoiseAt(start, sigma, denoised);
-            }
-            else
-            {
-                chain.Denoise(x, i, denoised);
-            }
+            // x̂ = x̃ + S_noise·√(σ̂² − σ²)·z at σ̂ = (1 + γ)σ where γ > 0, and the step continues from (x̂, σ̂)
+            var (start, sigma) = churn.DenoiseAfterChurn(chain, i, x, denoised, ref churnWork);
+            double sigmaNext = chain.Sigma(i - 1);
             SigmaChain<T>.Combine(sigmaNext / sigma, start, (sigma - sigmaNext) / sigma, denoised, euler);
             if (sigmaNext == 0.0)
             {

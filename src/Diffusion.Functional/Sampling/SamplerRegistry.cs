@@ -4,7 +4,14 @@ namespace Diffusion.Functional.Sampling;
 /// <param name="Eta">DDIM's η ∈ [0, 1] (Song et al. 2021, eq. 16).</param>
 /// <param name="Variance">DDPM's σ_t² choice.</param>
 /// <param name="Processing">What is done to x̂_0 at every step; null for nothing.</param>
-public sealed record SamplerOptions(double Eta = 0.0, DdpmVariance Variance = DdpmVariance.FixedSmall, X0Processing? Processing = null);
+/// <param name="Churn">S_churn ≥ 0 of Karras et al. 2022, Algorithm 2 (heun, euler, dpm2; 0 is deterministic).</param>
+/// <param name="ChurnSigmaMin">S_tmin ≥ 0: no churn below this σ.</param>
+/// <param name="ChurnSigmaMax">S_tmax ≥ S_tmin: no churn above this σ.</param>
+/// <param name="ChurnNoise">S_noise ≥ 0, the added noise's standard deviation relative to 1.</param>
+/// <param name="Order">Singlestep DPM-Solver's order 1, 2 or 3 (Lu et al. 2022); null for the entry's own.</param>
+public sealed record SamplerOptions(
+    double Eta = 0.0, DdpmVariance Variance = DdpmVariance.FixedSmall, X0Processing? Processing = null,
+    double Churn = 0.0, double ChurnSigmaMin = 0.0, double ChurnSigmaMax = double.PositiveInfinity, double ChurnNoise = 1.0, int? Order = null);
 
 /// <summary>One sampler as the CLI, the figures and the docs know it: its name, what it is, and how to build it.</summary>
 /// <param name="Name">The CLI name (k-diffusion's spelling where it has one), lower case.</param>
@@ -13,7 +20,7 @@ public sealed record SamplerOptions(double Eta = 0.0, DdpmVariance Variance = Dd
 /// <param name="Order">The order of convergence of its deterministic update in the step size.</param>
 /// <param name="EvaluationsPerStep">Denoiser evaluations per step.</param>
 /// <param name="Stochastic">True when it draws fresh noise at its steps (with the default options).</param>
-/// <param name="Options">The names of the <see cref="SamplerOptions"/> it reads (CLI spelling), e.g. "eta".</param>
+/// <param name="Options">The names of the <see cref="SamplerOptions"/> it reads (CLI spelling: "eta", "churn", "s-tmin", "s-tmax", "s-noise", "order").</param>
 /// <param name="Create">Builds the sampler from the options.</param>
 public sealed record SamplerEntry(
     string Name, string Description, string Source, int Order, int EvaluationsPerStep, bool Stochastic,
@@ -25,19 +32,24 @@ public sealed record SamplerEntry(
 /// </summary>
 public static class SamplerRegistry
 {
+    // The options of Karras et al. 2022, Algorithm 2's churn, which heun, euler and dpm2 read (k-diffusion's s_churn, s_tmin, s_tmax, s_noise).
+    private static readonly string[] Churn = ["churn", "s-tmin", "s-tmax", "s-noise"];
+
     /// <summary>The registered samplers, in the order the CLI lists them.</summary>
     public static IReadOnlyList<SamplerEntry> All { get; } =
     [
         new("ddpm", "DDPM ancestral sampling: the posterior mean at x̂_0 plus fresh noise of variance β̃_t", "Ho et al. 2020, Algorithm 2 and eq. 7", 1, 1, true, [], o => new DdpmSampler(o.Variance, o.Processing)),
         new("ddim", "DDIM: x̂_0 and ε̂ recombined at the next noise level; deterministic for η = 0", "Song et al. 2021, eqs. 12 and 16", 1, 1, false, ["eta"], o => new DdimSampler(o.Eta, o.Processing)),
         new("ddpm-mean", "DDPM's posterior mean without noise: a deterministic test double, not a sampler of the data law", "Ho et al. 2020, eq. 7", 1, 1, false, [], o => new PosteriorMeanSampler(o.Processing)),
-        new("euler", "Euler's method for the probability-flow ODE in σ: DDIM with η = 0 in x/√ᾱ", "Karras et al. 2022, eq. 4 and Algorithm 1", 1, 1, false, [], _ => new EulerSampler()),
+        new("euler", "Euler's method for the probability-flow ODE in σ: DDIM with η = 0 in x/√ᾱ (with --churn, Algorithm 2's churn before each step; off-grid D)", "Karras et al. 2022, eq. 4 and Algorithms 1 and 2", 1, 1, false, Churn, o => new EulerSampler(o.Churn, o.ChurnSigmaMin, o.ChurnSigmaMax, o.ChurnNoise)),
         new("euler-ancestral", "Euler ancestral: an Euler ODE step to σ_down, then fresh noise σ_up (η = 1: DDPM's variance)", "Karras et al. 2022, eq. 6; Song et al. 2021, eq. 16", 1, 1, true, [], _ => new EulerAncestralSampler()),
-        new("heun", "Heun's method for the probability-flow ODE in σ: an Euler step and the trapezoidal correction (S_churn = 0; churn via HeunSampler)", "Karras et al. 2022, Algorithms 1 and 2", 2, 2, false, [], _ => new HeunSampler()),
-        new("dpm2", "DPM-2: an Euler step to the midpoint √(σσ') in log σ, then the full step with the slope there (off-grid D)", "Lu et al. 2022, Algorithm 1 (r₁ = 1/2); k-diffusion sample_dpm_2", 2, 2, false, [], _ => new DpmSolverSampler(2)),
+        new("heun", "Heun's method for the probability-flow ODE in σ: an Euler step and the trapezoidal correction (with --churn, Algorithm 2's churn; off-grid D)", "Karras et al. 2022, Algorithms 1 and 2", 2, 2, false, Churn, o => new HeunSampler(o.Churn, o.ChurnSigmaMin, o.ChurnSigmaMax, o.ChurnNoise)),
+        new("dpm2", "DPM-2: an Euler step to the midpoint √(σσ') in log σ, then the full step with the slope there (off-grid D)", "Lu et al. 2022, Algorithm 1 (r₁ = 1/2); k-diffusion sample_dpm_2", 2, 2, false, Churn, o => new DpmSolverSampler(2, o.Churn, o.ChurnSigmaMin, o.ChurnSigmaMax, o.ChurnNoise)),
         new("dpm2-ancestral", "DPM-2 ancestral: a DPM-2 step to σ_down, then fresh noise σ_up (η = 1; off-grid D)", "Lu et al. 2022, Algorithm 1; Song et al. 2021, eq. 16", 2, 2, true, [], _ => new Dpm2AncestralSampler()),
         new("dpmpp-2s-ancestral", "DPM-Solver++(2S) ancestral: a singlestep second-order data-prediction step to σ_down, then fresh noise σ_up (η = 1; off-grid D)", "Lu et al. 2022b, Algorithm 1; Song et al. 2021, eq. 16", 2, 2, true, [], _ => new DpmSolverPlusPlus2SAncestralSampler()),
-        new("dpm-solver", "Singlestep DPM-Solver-3 in noise prediction: two intermediate points at λ + h/3 and λ + 2h/3 (off-grid D)", "Lu et al. 2022, Algorithm 2 (r₁ = 1/3, r₂ = 2/3)", 3, 3, false, [], _ => new DpmSolverSampler(3)),
+        new("dpm-solver", "Singlestep DPM-Solver-3 in noise prediction: two intermediate points at λ + h/3 and λ + 2h/3 (--order 1 or 2 for DPM-Solver-1/2; off-grid D)", "Lu et al. 2022, Algorithms 1 and 2 (r₁ = 1/3, r₂ = 2/3)", 3, 3, false, ["order"], o => new DpmSolverSampler(o.Order ?? 3)),
+        new("dpm-solver-2m", "Multistep DPM-Solver-2 in noise prediction: ε̂ extrapolated from two evaluations (the midpoint form; diffusers' algorithm_type dpmsolver)", "Lu et al. 2022, §3; Lu et al. 2022b, §4 (multistep)", 2, 1, false, [], _ => new DpmSolverMultistepSampler(2)),
+        new("dpm-solver-3m", "Multistep DPM-Solver-3 in noise prediction: ε̂'s divided differences through three evaluations (diffusers' algorithm_type dpmsolver, order 3)", "Lu et al. 2022, §3; Lu et al. 2022b, §4 (multistep)", 3, 1, false, [], _ => new DpmSolverMultistepSampler(3)),
         new("lms", "Adams–Bashforth in σ of order 4, the Lagrange basis integrated exactly", "Hairer, Nørsett & Wanner 1993, §III.1; Karras et al. 2022, eq. 4", 4, 1, false, [], _ => new LmsSampler()),
         new("ipndm", "iPNDM: constant-step Adams–Bashforth of order 4 in σ (LMS on a grid uniform in σ)", "Zhang & Chen 2023, §4 and Appendix", 4, 1, false, [], _ => new IpndmSampler()),
         new("dpmpp-2m", "DPM-Solver++(2M): exponential integrator in λ with D extrapolated from two evaluations", "Lu et al. 2022b, Algorithm 2", 2, 1, false, [], _ => new DpmSolverPlusPlus2MSampler()),

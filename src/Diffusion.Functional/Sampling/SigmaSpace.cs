@@ -7,7 +7,7 @@ namespace Diffusion.Functional.Sampling;
 /// <summary>
 /// The continuous-time coordinates of a discrete schedule that the σ-space samplers (Karras et al. 2022; Lu et al.
 /// 2022) step in: x̃ = x_t/√ᾱ_t = x_0 + σ_t·ε with σ_t = √((1 − ᾱ_t)/ᾱ_t) (Karras et al. 2022, Table 1, s(t) = √ᾱ_t) and
-/// λ_t = log(ᾱ_t/(1 − ᾱ_t))/2 = −log σ_t (Lu et al. 2022, §3.1); σ grids (Karras ρ, exponential) and their quantisation
+/// λ_t = log(ᾱ_t/(1 − ᾱ_t))/2 = −log σ_t (Lu et al. 2022, §3.1); σ grids (Karras ρ, exponential, polyexponential, VP, beta) and their quantisation
 /// onto a schedule's timesteps (k-diffusion's discrete schedules). The samplers evaluate the denoiser only at σ on the
 /// training grid: a chain's σ_i is σ of its kept timestep τ_i, and σ_0 = 0 is the data (docs/samplers.md).
 /// </summary>
@@ -115,6 +115,35 @@ public static class SigmaSpace
         {
             double t = count == 1 ? 1.0 : i == count - 1 ? epsilonS : 1.0 + i / (double)(count - 1) * (epsilonS - 1.0);
             sigmas[i] = Math.Sqrt(AccurateMath.ExpM1(0.5 * betaD * t * t + betaMin * t));
+        }
+        return sigmas;
+    }
+
+    /// <summary>
+    /// The beta grid σ_i = σ_min + (σ_max − σ_min)·I⁻¹_{1 − i/(n − 1)}(α, β), i = 0..n − 1: the levels at the quantiles of a
+    /// Beta(α, β) law (Lee et al. 2024, "Beta Sampling is All You Need", §3; diffusers' <c>use_beta_sigmas</c> with
+    /// α = β = 0.6, which places more steps near both ends), followed by σ_n = 0; σ_0 = σ_max and σ_{n−1} = σ_min exactly
+    /// (docs/samplers.md, "Grids").
+    /// </summary>
+    /// <param name="count">n ≥ 1 noise levels before the final 0 (n = 1 gives σ_max, 0).</param>
+    /// <param name="sigmaMin">σ_min &gt; 0.</param>
+    /// <param name="sigmaMax">σ_max ≥ σ_min.</param>
+    /// <param name="alpha">α &gt; 0 (0.6 in diffusers).</param>
+    /// <param name="beta">β &gt; 0 (0.6 in diffusers).</param>
+    public static double[] BetaSigmas(int count, double sigmaMin, double sigmaMax, double alpha = 0.6, double beta = 0.6)
+    {
+        RequireGrid(count, sigmaMin, sigmaMax);
+        if (!(alpha > 0.0) || !double.IsFinite(alpha))
+            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, $"alpha = {alpha} is not allowed; the Beta law's α must be finite and > 0 (diffusers uses 0.6).");
+        if (!(beta > 0.0) || !double.IsFinite(beta))
+            throw new ArgumentOutOfRangeException(nameof(beta), beta, $"beta = {beta} is not allowed; the Beta law's β must be finite and > 0 (diffusers uses 0.6).");
+        var sigmas = new double[count + 1];
+        double span = sigmaMax - sigmaMin;
+        for (int i = 0; i < count; i++)
+        {
+            // 1 − i/(n − 1) as (n − 1 − i)/(n − 1): exact at both ends, where the quantiles are 1 and 0.
+            double quantile = count == 1 || i == 0 ? 1.0 : BetaFunctions.InverseRegularizedIncompleteBeta((count - 1 - i) / (double)(count - 1), alpha, beta);
+            sigmas[i] = count == 1 || i == 0 ? sigmaMax : i == count - 1 ? sigmaMin : sigmaMin + quantile * span;
         }
         return sigmas;
     }

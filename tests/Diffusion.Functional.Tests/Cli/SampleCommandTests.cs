@@ -83,6 +83,28 @@ public sealed class SampleCommandTests : IDisposable
         Assert.Equal(expected.Values.ToArray().Select(v => (float)v), ReadNpy(PathOf("dpm2.npy")).Values);
     }
 
+    public static TheoryData<string[], ISampler> SettingsOfOffGridSamplers => new()
+    {
+        { ["--sampler", "heun", "--churn", "40", "--s-tmin", "0.05", "--s-tmax", "50", "--s-noise", "1.003"], new HeunSampler(40.0, 0.05, 50.0, 1.003) },
+        { ["--sampler", "euler", "--churn", "10"], new EulerSampler(Churn: 10.0) },
+        { ["--sampler", "dpm2", "--churn", "5", "--s-tmax", "20"], new DpmSolverSampler(2, Churn: 5.0, ChurnSigmaMax: 20.0) },
+        { ["--sampler", "dpm-solver", "--order", "2"], new DpmSolverSampler(2) },
+        { ["--sampler", "dpm-solver", "--order", "1"], new DpmSolverSampler(1) },
+    };
+
+    [Theory]
+    [MemberData(nameof(SettingsOfOffGridSamplers))]
+    public void SamplerSettings_ReachTheCoresSampler(string[] sampler, ISampler settings)
+    {
+        // --churn & co. (Karras et al. 2022, Algorithm 2) and --order: the .npy is the core's Generate with those settings.
+        var result = CliRunner.Run(["sample", .. sampler, "--steps", "6", "--count", "2", "--seed", "5", "--out", PathOf("set.npy")]);
+        Assert.True(result.ExitCode == 0, result.Error);
+        NoiseSchedule schedule = NoiseSchedule.Linear(1000, 1e-4, 0.02);
+        var denoiser = new EmpiricalData(ImageBatch<double>.FromImages(Training)).ContinuousDenoiser<double>(schedule);
+        ImageBatch<double> expected = ReverseSampler.Generate(settings, RespacedSchedule.Uniform(schedule, 6), denoiser, 2, 1, 28, 28, NoiseKey.FromSeed(5));
+        Assert.Equal(expected.Values.ToArray().Select(v => (float)v), ReadNpy(PathOf("set.npy")).Values);
+    }
+
     [Theory]
     [InlineData("ddpm")]
     [InlineData("ddim")]
@@ -188,6 +210,8 @@ public sealed class SampleCommandTests : IDisposable
         { ["--sigmas", "karras", "--rho", "5"], SigmaSpace.NearestTimesteps(CanonicalSchedules.Ddpm, SigmaSpace.KarrasSigmas(10, SigmaSpace.Sigma(CanonicalSchedules.Ddpm, 1), SigmaSpace.Sigma(CanonicalSchedules.Ddpm, 1000), 5.0)).Timesteps.ToArray() },
         { ["--sigmas", "polyexponential", "--rho", "2"], SigmaSpace.NearestTimesteps(CanonicalSchedules.Ddpm, SigmaSpace.PolyexponentialSigmas(10, SigmaSpace.Sigma(CanonicalSchedules.Ddpm, 1), SigmaSpace.Sigma(CanonicalSchedules.Ddpm, 1000), 2.0)).Timesteps.ToArray() },
         { ["--sigmas", "vp"], SigmaSpace.NearestTimesteps(CanonicalSchedules.Ddpm, SigmaSpace.VpSigmas(10)).Timesteps.ToArray() },
+        { ["--sigmas", "beta"], SigmaSpace.NearestTimesteps(CanonicalSchedules.Ddpm, SigmaSpace.BetaSigmas(10, SigmaSpace.Sigma(CanonicalSchedules.Ddpm, 1), SigmaSpace.Sigma(CanonicalSchedules.Ddpm, 1000))).Timesteps.ToArray() },
+        { ["--sigmas", "beta", "--beta-alpha", "0.5", "--beta-beta", "2"], SigmaSpace.NearestTimesteps(CanonicalSchedules.Ddpm, SigmaSpace.BetaSigmas(10, SigmaSpace.Sigma(CanonicalSchedules.Ddpm, 1), SigmaSpace.Sigma(CanonicalSchedules.Ddpm, 1000), 0.5, 2.0)).Timesteps.ToArray() },
     };
 
     [Theory]
@@ -224,6 +248,17 @@ public sealed class SampleCommandTests : IDisposable
     [InlineData("--rho applies only to --sigmas karras or polyexponential, not to vp", "--sampler", "euler", "--steps", "10", "--sigmas", "vp", "--rho", "3")]
     [InlineData("--rho 0 is not allowed", "--sampler", "euler", "--steps", "10", "--sigmas", "karras", "--rho", "0")]
     [InlineData("--steps-offset applies only to --spacing leading", "--sampler", "euler", "--steps", "10", "--steps-offset", "1")]
+    [InlineData("--beta-alpha applies only to --sigmas beta, not to karras", "--sampler", "euler", "--steps", "10", "--sigmas", "karras", "--beta-alpha", "0.5")]
+    [InlineData("--beta-beta 0 is not allowed: the Beta law's β must be > 0", "--sampler", "euler", "--steps", "10", "--sigmas", "beta", "--beta-beta", "0")]
+    [InlineData("--churn applies only to --sampler euler, heun, dpm2, not to ddim", "--sampler", "ddim", "--steps", "10", "--churn", "1")]
+    [InlineData("--s-noise applies only to --sampler euler, heun, dpm2, not to lms", "--sampler", "lms", "--steps", "10", "--s-noise", "1")]
+    [InlineData("--order applies only to --sampler dpm-solver, not to heun", "--sampler", "heun", "--steps", "10", "--order", "2")]
+    [InlineData("--eta applies only to --sampler ddim, not to heun", "--sampler", "heun", "--steps", "10", "--eta", "0.5")]
+    [InlineData("--order 4 is outside 1..3", "--sampler", "dpm-solver", "--steps", "10", "--order", "4")]
+    [InlineData("--churn -1 is outside [0, ∞)", "--sampler", "heun", "--steps", "10", "--churn", "-1")]
+    [InlineData("--s-tmax 0.5 is below --s-tmin 1", "--sampler", "heun", "--steps", "10", "--churn", "10", "--s-tmin", "1", "--s-tmax", "0.5")]
+    [InlineData("--s-noise -0.5 is outside [0, ∞)", "--sampler", "euler", "--steps", "10", "--churn", "10", "--s-noise", "-0.5")]
+    [InlineData("--s-tmin applies only with --churn > 0", "--sampler", "heun", "--steps", "10", "--s-tmin", "0.5")]
     [InlineData("--steps-offset 901 is outside 0..99: with 10 leading steps of 100 the last kept timestep would be 1802 > 1000", "--sampler", "euler", "--steps", "10", "--spacing", "leading", "--steps-offset", "901")]
     public void BadArguments_ExitWith2_SayWhatIsWrong_AndWriteNothing(string message, params string[] args)
     {
@@ -248,7 +283,7 @@ public sealed class SampleCommandTests : IDisposable
     {
         var result = CliRunner.Run("sample", "--help");
         Assert.Equal(0, result.ExitCode);
-        foreach (string option in new[] { "--sampler", "--steps", "--eta", "--count", "--seed", "--mnist", "--out" })
+        foreach (string option in new[] { "--sampler", "--steps", "--eta", "--churn", "--s-tmin", "--s-tmax", "--s-noise", "--order", "--beta-alpha", "--beta-beta", "--count", "--seed", "--mnist", "--out" })
             Assert.Contains(option, result.Output);
     }
 }

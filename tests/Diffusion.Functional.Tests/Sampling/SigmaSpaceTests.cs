@@ -110,6 +110,65 @@ public class SigmaSpaceTests
         Approx.Relative(0.1 * 1e-12, tiny[1] * tiny[1], 1e-9, "σ² at t = 1e-12");
     }
 
+    /// <summary>
+    /// scipy.stats.beta.ppf(p, α, β) independently of the core: MathNet's Beta.InvCDF (a root of its own I_x, to 1e-12 in x)
+    /// polished by two Newton steps on MathNet's BetaRegularized and Beta.PDF (quadratic: the error squares each step).
+    /// </summary>
+    private static double ReferenceBetaQuantile(double p, double alpha, double beta)
+    {
+        if (p is 0.0 or 1.0) return p;
+        double x = MathNet.Numerics.Distributions.Beta.InvCDF(alpha, beta, p);
+        for (int k = 0; k < 2; k++)
+            x -= (MathNet.Numerics.SpecialFunctions.BetaRegularized(alpha, beta, x) - p) / MathNet.Numerics.Distributions.Beta.PDF(alpha, beta, x);
+        return x;
+    }
+
+    [Theory]
+    [InlineData(2, 0.6, 0.6)]
+    [InlineData(3, 0.6, 0.6)]
+    [InlineData(10, 0.6, 0.6)]
+    [InlineData(50, 0.6, 0.6)]
+    [InlineData(1000, 0.6, 0.6)]
+    [InlineData(25, 2.0, 0.5)]
+    [InlineData(25, 0.3, 4.0)]
+    public void BetaSigmas_AreDiffusersConvertToBeta_InFloat64(int count, double alpha, double beta)
+    {
+        // diffusers' _convert_to_beta: σ_min + ppf(1 − linspace(0, 1, n)[i], α, β)·(σ_max − σ_min), then the final 0
+        // (final_sigmas_type = "zero"); σ_min, σ_max the schedule's own, as --sigmas beta takes them.
+        double sigmaMin = SigmaSpace.Sigma(CanonicalSchedules.Ddpm, 1), sigmaMax = SigmaSpace.Sigma(CanonicalSchedules.Ddpm, 1000);
+        double[] sigmas = SigmaSpace.BetaSigmas(count, sigmaMin, sigmaMax, alpha, beta);
+        Assert.Equal(count + 1, sigmas.Length);
+        Assert.Equal(0.0, sigmas[^1]);
+        Assert.Equal(sigmaMax, sigmas[0]);
+        Assert.Equal(sigmaMin, sigmas[count - 1]);
+        double step = 1.0 / (count - 1);
+        for (int i = 0; i < count; i++)
+        {
+            double expected = sigmaMin + ReferenceBetaQuantile(1.0 - (i == count - 1 ? 1.0 : i * step), alpha, beta) * (sigmaMax - sigmaMin);
+            Approx.Relative(expected, sigmas[i], 1e-12, $"σ_{i} of {count}, Beta({alpha}, {beta})");
+        }
+        for (int i = 1; i < count; i++) Assert.True(sigmas[i] < sigmas[i - 1], $"σ_{i} = {sigmas[i]:R} ≥ σ_{i - 1} = {sigmas[i - 1]:R}");
+    }
+
+    [Fact]
+    public void BetaSigmas_OfOneLevel_AreSigmaMaxThenZero_AndOfAUniformLawAreLinearInSigma()
+    {
+        Assert.Equal([80.0, 0.0], SigmaSpace.BetaSigmas(1, 0.002, 80.0));
+        Assert.Equal([80.0, 0.002, 0.0], SigmaSpace.BetaSigmas(2, 0.002, 80.0));
+        // Beta(1, 1) is uniform: I⁻¹_p = p, so the grid is evenly spaced in σ
+        double[] uniform = SigmaSpace.BetaSigmas(9, 0.5, 8.5, 1.0, 1.0);
+        for (int i = 0; i < 9; i++) Approx.Relative(8.5 - i, uniform[i], 1e-15, $"σ_{i}");
+        // α = β: the quantiles are symmetric about ½, so σ_i + σ_{n−1−i} = σ_min + σ_max
+        double[] symmetric = SigmaSpace.BetaSigmas(12, 0.03, 14.6);
+        for (int i = 0; i < 12; i++) Approx.Relative(14.63, symmetric[i] + symmetric[11 - i], 1e-14, $"σ_{i} + σ_{11 - i}");
+        // α = β = 0.6 is U-shaped: the levels crowd both ends (the first and last gaps are the smallest of the inner ones)
+        double[] gaps = symmetric[..12].Zip(symmetric[1..12], (a, b) => a - b).ToArray();
+        Assert.True(gaps[0] < gaps[5] && gaps[^1] < gaps[5], $"gaps {string.Join(", ", gaps)}");
+        Assert.Contains("alpha", Assert.Throws<ArgumentOutOfRangeException>(() => SigmaSpace.BetaSigmas(5, 0.1, 1.0, alpha: 0.0)).Message);
+        Assert.Contains("beta", Assert.Throws<ArgumentOutOfRangeException>(() => SigmaSpace.BetaSigmas(5, 0.1, 1.0, beta: double.PositiveInfinity)).Message);
+        Assert.Contains("sigmaMax", Assert.Throws<ArgumentOutOfRangeException>(() => SigmaSpace.BetaSigmas(5, 0.1, 0.05)).Message);
+    }
+
     [Fact]
     public void ScheduleOfSigmas_HasExactlyThoseNoiseLevelsAtItsTimesteps()
     {
