@@ -47,6 +47,10 @@ public class ConsumerTests(PackagingWorkspace workspace, ITestOutputHelper log)
         Assert.StartsWith("alpha_bar_200 = 0.1322 (", alphaBar);
         double exact = double.Parse(alphaBar[(alphaBar.IndexOf('(') + 1)..^1], CultureInfo.InvariantCulture);
         Assert.True(Math.Abs(exact - SeedAlphaBar200) <= 1e-13 * SeedAlphaBar200, $"ᾱ_200 = {exact:R}, expected {SeedAlphaBar200:R} to 1e-13.");
+        // A RID-less app picks the package's runtimes/linux-x64 asset on linux-x64 (precompiled) and lib/ elsewhere.
+        string expectedCore = System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier == "linux-x64"
+            ? "runtimes/linux-x64/lib/net10.0/Diffusion.Functional.dll" : "Diffusion.Functional.dll";
+        Assert.Contains($"core loaded from {expectedCore}", lines);
         Assert.Contains("sample: 1000 digits; digit 5 has class 5, 28x28", lines);
         Assert.Contains("oracle chain from t = 50 ends at t = 0, equal to x_0: True", lines);
         // The figure drawn from the package is the figure approved in this repository, pixel for pixel: ScottPlot,

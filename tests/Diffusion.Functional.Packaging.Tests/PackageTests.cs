@@ -1,3 +1,5 @@
+using System.Reflection.Metadata;
+using System.Reflection.PortableExecutable;
 using Diffusion.Functional.Packaging.Tests.Support;
 
 namespace Diffusion.Functional.Packaging.Tests;
@@ -58,6 +60,38 @@ public class PackageTests(PackagingWorkspace workspace)
         Assert.Equal(
             ["lib/net10.0/Diffusion.Functional.dll", "lib/net10.0/Diffusion.Functional.xml"],
             core.Files.Where(f => f.StartsWith("lib/", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void CorePackage_PrecompiledForLinuxX64_InRuntimesOnly_SoLibAndTheToolRunEverywhere()
+    {
+        // Issue 13: the kernels ship precompiled (crossgen2, x86-64-v3) for linux-x64. A runtime on another OS or
+        // architecture refuses such an image (BadImageFormatException), so lib/ and the tool (which runs on every OS)
+        // must carry the IL alone, and the precompiled copy goes where only linux-x64 loads it.
+        NuGetPackage core = Package("Diffusion.Functional");
+        AssertIlOnly(core.File("lib/net10.0/Diffusion.Functional.dll"));
+        AssertIlOnly(Package(Repository.ToolPackageId).File("tools/net10.0/any/Diffusion.Functional.dll"));
+        string[] runtimes = core.Files.Where(f => f.StartsWith("runtimes/", StringComparison.Ordinal)).ToArray();
+        if (System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier != "linux-x64")
+        {
+            Assert.Empty(runtimes); // the project precompiles only on a linux-x64 build machine (the compiler is per host)
+            return;
+        }
+        Assert.Equal(["runtimes/linux-x64/lib/net10.0/Diffusion.Functional.dll"], runtimes);
+        using var pe = new PEReader(new MemoryStream(core.File(runtimes[0])));
+        Assert.True(pe.GetMetadataReader().MethodDefinitions.Count > 0); // the IL and metadata stay
+        DirectoryEntry native = pe.PEHeaders.CorHeader!.ManagedNativeHeaderDirectory;
+        Assert.True(native.Size > 0, "The linux-x64 asset has no ReadyToRun header: crossgen2 did not run.");
+        Assert.Equal(0x00525452u, pe.GetSectionData(native.RelativeVirtualAddress).GetReader().ReadUInt32()); // "RTR"
+        // crossgen2 writes the target OS into the machine field: AMD64 (0x8664) xor Linux's 0x7B79.
+        Assert.Equal(0x8664 ^ 0x7B79, (int)pe.PEHeaders.CoffHeader.Machine);
+    }
+
+    private static void AssertIlOnly(byte[] assembly)
+    {
+        using var pe = new PEReader(new MemoryStream(assembly));
+        Assert.Equal(0, pe.PEHeaders.CorHeader!.ManagedNativeHeaderDirectory.Size);
+        Assert.True((pe.PEHeaders.CorHeader.Flags & CorFlags.ILOnly) != 0);
     }
 
     [Fact]

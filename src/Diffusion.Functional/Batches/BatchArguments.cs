@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Globalization;
-using System.Numerics;
+using System.Runtime.Intrinsics;
 using System.Runtime.InteropServices;
 using Diffusion.Functional.Schedules;
 
@@ -13,7 +13,6 @@ namespace Diffusion.Functional.Batches;
 internal static class BatchArguments
 {
     /// <summary>The number of images in a batch of <paramref name="length"/> floats; requires pixelsPerImage ≥ 1 dividing it.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int ImageCount(int length, int pixelsPerImage, string name)
     {
         if (pixelsPerImage < 1)
@@ -25,7 +24,6 @@ internal static class BatchArguments
     }
 
     /// <summary>Requires <paramref name="length"/> = <paramref name="expected"/> (a second input or the destination).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SameLength(int length, int expected, string name, string expectedName)
     {
         if (length != expected)
@@ -33,7 +31,6 @@ internal static class BatchArguments
     }
 
     /// <summary>Requires one timestep per image, each in 1..T.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Timesteps(ReadOnlySpan<int> timesteps, int images, NoiseSchedule schedule)
     {
         if (timesteps.Length != images)
@@ -49,7 +46,6 @@ internal static class BatchArguments
     }
 
     /// <summary>Requires 0 ≤ s &lt; t (a chain from t down to s).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void StopStep(int s, int t)
     {
         if (s < 0 || s >= t)
@@ -57,7 +53,6 @@ internal static class BatchArguments
     }
 
     /// <summary>Kernels are pure at the boundary: the destination must not share memory with an input.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void NoOverlap<T>(Span<T> destination, ReadOnlySpan<T> input, string inputName)
     {
         if (destination.Overlaps(input))
@@ -70,15 +65,16 @@ internal static class BatchArguments
     /// otherwise, so one vector sum of x·0 finds any non-finite value in a single pass with no branch per value;
     /// only when it is not 0 is the first bad index searched for, to name it.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Finite(ReadOnlySpan<float> values, string name)
     {
-        ReadOnlySpan<Vector<float>> vectors = MemoryMarshal.Cast<float, Vector<float>>(values);
-        Vector<float> products = Vector<float>.Zero;
-        foreach (Vector<float> v in vectors) products += v * Vector<float>.Zero;
+        // Vector256, not Vector<T>: the kernels load Vector256<float> anyway, and each further vector type costs its
+        // first call a type load of a few hundred µs (docs/performance.md, "No warm-up cliff").
+        ReadOnlySpan<Vector256<float>> vectors = MemoryMarshal.Cast<float, Vector256<float>>(values);
+        Vector256<float> products = Vector256<float>.Zero;
+        foreach (Vector256<float> v in vectors) products += v * Vector256<float>.Zero;
         float tail = 0f;
-        for (int i = vectors.Length * Vector<float>.Count; i < values.Length; i++) tail += values[i] * 0f;
-        if (Vector.EqualsAll(products, Vector<float>.Zero) && tail == 0f) return;
+        for (int i = vectors.Length * Vector256<float>.Count; i < values.Length; i++) tail += values[i] * 0f;
+        if (products == Vector256<float>.Zero && tail == 0f) return;
         for (int i = 0; i < values.Length; i++)
         {
             if (!float.IsFinite(values[i]))
@@ -88,7 +84,6 @@ internal static class BatchArguments
     }
 
     /// <summary>How many threads <paramref name="options"/> allows (−1 means one per core).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Threads(ParallelOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);

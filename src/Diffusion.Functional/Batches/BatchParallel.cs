@@ -30,7 +30,6 @@ internal static class BatchParallel
     /// <param name="options">The thread limit and cancellation.</param>
     /// <param name="range">The work on images first … first + count − 1.</param>
     /// <param name="rangesPerThread">Ranges per allowed thread (the split changes the balance only, never a bit).</param>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ForEachRange(int images, ParallelOptions options, Action<int, int> range, int rangesPerThread = DefaultRangesPerThread)
     {
         int threads = Math.Min(BatchArguments.Threads(options), Environment.ProcessorCount);
@@ -53,7 +52,6 @@ internal static class BatchParallel
     }
 
     // One image at a time when the call can be cancelled, so that a request is seen before the next image.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunChecked(int first, int count, CancellationToken token, Action<int, int> range)
     {
         if (!token.CanBeCanceled)

@@ -28,7 +28,6 @@ public static class ForwardBatch
     /// <param name="timesteps">t_i ∈ 1..T for each image.</param>
     /// <param name="key">Image i uses the stream <c>key.Child(i)</c>.</param>
     /// <param name="destination">Receives x_t; as long as x0 and not overlapping it.</param>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Sample(
         NoiseSchedule schedule, ReadOnlySpan<float> x0, int pixelsPerImage, ReadOnlySpan<int> timesteps, NoiseKey key,
         Span<float> destination)
@@ -50,7 +49,6 @@ public static class ForwardBatch
     /// <param name="key">Image i uses the stream <c>key.Child(i)</c>.</param>
     /// <param name="destination">Receives x_t; as long as x0 and not overlapping it.</param>
     /// <param name="parallel">The thread limit (−1: one per core; above the cores it is clamped to them) and cancellation, checked before every image: when it is requested the call throws <see cref="OperationCanceledException"/> and each image of the destination holds its result or what it held before.</param>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Sample(
         NoiseSchedule schedule, ReadOnlyMemory<float> x0, int pixelsPerImage, ReadOnlyMemory<int> timesteps, NoiseKey key,
         Memory<float> destination, ParallelOptions parallel)
@@ -67,7 +65,6 @@ public static class ForwardBatch
     /// <param name="timesteps">t_i ∈ 1..T for each image.</param>
     /// <param name="key">Image i uses the stream <c>key.Child(i)</c>.</param>
     /// <param name="parallel">Optional thread limit; null runs on the calling thread.</param>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static ImageBatch<float> Sample(
         NoiseSchedule schedule, ImageBatch<float> x0, IReadOnlyList<int> timesteps, NoiseKey key, ParallelOptions? parallel = null)
     {
@@ -83,7 +80,6 @@ public static class ForwardBatch
     }
 
     /// <summary>Images first … first + count − 1 on a chosen path (tests force each path and split).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void SampleRange(
         NoisePath path, NoiseSchedule schedule, ReadOnlySpan<float> x0, int pixelsPerImage, ReadOnlySpan<int> timesteps,
         NoiseKey key, Span<float> destination, int first, int count)
@@ -97,7 +93,6 @@ public static class ForwardBatch
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int Validate(
         NoiseSchedule schedule, ReadOnlySpan<float> x0, int pixelsPerImage, ReadOnlySpan<int> timesteps, Span<float> destination)
     {

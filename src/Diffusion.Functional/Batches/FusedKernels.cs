@@ -22,10 +22,11 @@ namespace Diffusion.Functional.Batches;
 /// </list>
 /// <para>
 /// Each vector path is its own non-inlined method: inlined into a caller, the generator's ~30 live vectors spill
-/// (measured at 4× in issue 5). They are also compiled fully optimised at their first call
-/// (<see cref="MethodImplOptions.AggressiveOptimization"/>): the tier-0 code that tiered compilation starts with runs
-/// the kernel about 10× slower (0.25 M against 2.2 M images/s in the first 50 ms of <c>diffusion bench</c>, docs/performance.md), and the
-/// optimised loop is the same instructions that tier 1 produces later (compared with DOTNET_JitDisasm).
+/// (measured at 4× in issue 5). None of them may run as tier-0 code, which runs the kernel about 10× slower (0.25 M
+/// against 2.2 M images/s in the first 50 ms of <c>diffusion bench</c>, docs/performance.md): the AVX2 path is
+/// precompiled (ReadyToRun for x86-64-v3, see the project file), and the paths crossgen2 cannot precompile (AVX-512:
+/// the compiler targets AVX2; scalar: a machine without AVX2 ignores the precompiled image) are compiled fully
+/// optimised at their first call (<see cref="MethodImplOptions.AggressiveOptimization"/>, which crossgen2 skips).
 /// Lengths that are not a multiple of 32 finish in whole vectors (16 or 8 numbers), and only the last &lt; 16 or &lt; 8
 /// elements go through a block of numbers on the stack.
 /// </para>
@@ -39,7 +40,6 @@ internal static class FusedKernels
     /// <param name="s">√(1 − ᾱ_t) as a float.</param>
     /// <param name="x0">The clean image; as long as <paramref name="y"/>.</param>
     /// <param name="y">The output; must not overlap <paramref name="x0"/>.</param>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(NoisePath path, NoiseKey key, float a, float s, ReadOnlySpan<float> x0, Span<float> y)
     {
         switch (path)
@@ -70,7 +70,6 @@ internal static class FusedKernels
     /// <param name="x0">The clean image; as long as <paramref name="y"/>; must not overlap it.</param>
     /// <param name="xt">The current state; as long as <paramref name="y"/>; may be <paramref name="y"/> itself (in place), not partly overlap it.</param>
     /// <param name="y">The output.</param>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Posterior(
         NoisePath path, NoiseKey key, float cx0, float cxt, float sigma, ReadOnlySpan<float> x0, ReadOnlySpan<float> xt, Span<float> y)
     {
@@ -97,7 +96,6 @@ internal static class FusedKernels
     }
 
     /// <summary>y_j = fma(c_xt, xt_j, c_x0·x0_j): the posterior mean, for the noiseless step.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Mean(NoisePath path, float cx0, float cxt, ReadOnlySpan<float> x0, ReadOnlySpan<float> xt, Span<float> y)
     {
         int n = y.Length, j = 0;
@@ -170,7 +168,7 @@ internal static class FusedKernels
         }
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void Forward256(NoiseKey key, float a, float s, ReadOnlySpan<float> x0, Span<float> y)
     {
         var stream = new GaussianStream256(key);
@@ -313,7 +311,7 @@ internal static class FusedKernels
         PosteriorScalarBlock(block, cx0, cxt, sigma, x0, xt, y);
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void Posterior256(
         NoiseKey key, float cx0, float cxt, float sigma, ReadOnlySpan<float> x0, ReadOnlySpan<float> xt, Span<float> y)
     {

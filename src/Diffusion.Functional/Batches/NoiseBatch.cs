@@ -19,7 +19,6 @@ public static class NoiseBatch
     /// <param name="key">Image i uses the stream <c>key.Child(i)</c>.</param>
     /// <param name="pixelsPerImage">P ≥ 1; must divide the destination's length.</param>
     /// <param name="destination">Receives the images, image-major.</param>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Fill(NoiseKey key, int pixelsPerImage, Span<float> destination)
     {
         int images = BatchArguments.ImageCount(destination.Length, pixelsPerImage, nameof(destination));
@@ -35,7 +34,6 @@ public static class NoiseBatch
     /// <param name="pixelsPerImage">P ≥ 1; must divide the destination's length.</param>
     /// <param name="destination">Receives the images, image-major.</param>
     /// <param name="parallel">The thread limit (−1: one per core; above the cores it is clamped to them) and cancellation, checked before every image: when it is requested the call throws <see cref="OperationCanceledException"/> and each image of the destination holds its result or what it held before.</param>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Fill(NoiseKey key, int pixelsPerImage, Memory<float> destination, ParallelOptions parallel)
     {
         ArgumentNullException.ThrowIfNull(parallel);
@@ -66,7 +64,6 @@ public static class NoiseBatch
     }
 
     /// <summary>Images first … first + count − 1 on a chosen path (tests force each path and split).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void FillRange(NoisePath path, NoiseKey key, int pixelsPerImage, Span<float> destination, int first, int count)
     {
         for (int i = first; i < first + count; i++)

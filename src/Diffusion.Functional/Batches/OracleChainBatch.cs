@@ -36,7 +36,6 @@ public static class OracleChainBatch
     /// <param name="s">The stop step, 0 ≤ s &lt; t (0 runs the chain to x_0).</param>
     /// <param name="key">Image i's chain key is <c>key.Child(i)</c>; its step t' uses <c>key.Child(i).Child(t')</c>.</param>
     /// <param name="destination">Receives x_s; as long as x0, overlapping neither input.</param>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(
         NoiseSchedule schedule, ReadOnlySpan<float> x0, ReadOnlySpan<float> xt, int pixelsPerImage, int t, int s, NoiseKey key,
         Span<float> destination)
@@ -65,7 +64,6 @@ public static class OracleChainBatch
     /// image and every step: when it is requested the call throws <see cref="OperationCanceledException"/>, and each
     /// image of the destination holds its x_s, what it held before, or the chain's state at the step it stopped at.
     /// </param>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(
         NoiseSchedule schedule, ReadOnlyMemory<float> x0, ReadOnlyMemory<float> xt, int pixelsPerImage, int t, int s, NoiseKey key,
         Memory<float> destination, ParallelOptions parallel)
@@ -84,7 +82,6 @@ public static class OracleChainBatch
     /// <param name="s">The stop step, 0 ≤ s &lt; t.</param>
     /// <param name="key">Image i's chain key is <c>key.Child(i)</c>.</param>
     /// <param name="parallel">Optional thread limit; null runs on the calling thread.</param>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static ImageBatch<float> Run(
         NoiseSchedule schedule, ImageBatch<float> x0, ImageBatch<float> xt, int t, int s, NoiseKey key, ParallelOptions? parallel = null)
     {
@@ -99,7 +96,6 @@ public static class OracleChainBatch
     }
 
     /// <summary>Images first … first + count − 1 on a chosen path (tests force each path and split).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void RunRange(
         NoisePath path, NoiseSchedule schedule, ReadOnlySpan<float> x0, ReadOnlySpan<float> xt, int pixelsPerImage, int t, int s,
         NoiseKey key, Span<float> destination, int first, int count, CancellationToken cancellation = default)
@@ -122,7 +118,6 @@ public static class OracleChainBatch
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int Validate(
         NoiseSchedule schedule, ReadOnlySpan<float> x0, ReadOnlySpan<float> xt, int pixelsPerImage, int t, int s, Span<float> destination)
     {

@@ -29,7 +29,6 @@ public static class PosteriorBatch
     /// <param name="t">The step t ∈ 1..T shared by the batch.</param>
     /// <param name="key">Image i uses the stream <c>key.Child(i)</c>.</param>
     /// <param name="destination">Receives x_{t−1}; as long as xt, overlapping neither input.</param>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Sample(
         NoiseSchedule schedule, ReadOnlySpan<float> xt, ReadOnlySpan<float> x0, int pixelsPerImage, int t, NoiseKey key,
         Span<float> destination)
@@ -52,7 +51,6 @@ public static class PosteriorBatch
     /// <param name="key">Image i uses the stream <c>key.Child(i)</c>.</param>
     /// <param name="destination">Receives x_{t−1}; as long as xt, overlapping neither input.</param>
     /// <param name="parallel">The thread limit (−1: one per core; above the cores it is clamped to them) and cancellation, checked before every image: when it is requested the call throws <see cref="OperationCanceledException"/> and each image of the destination holds its result or what it held before.</param>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Sample(
         NoiseSchedule schedule, ReadOnlyMemory<float> xt, ReadOnlyMemory<float> x0, int pixelsPerImage, int t, NoiseKey key,
         Memory<float> destination, ParallelOptions parallel)
@@ -70,7 +68,6 @@ public static class PosteriorBatch
     /// <param name="t">The step t ∈ 1..T shared by the batch.</param>
     /// <param name="key">Image i uses the stream <c>key.Child(i)</c>.</param>
     /// <param name="parallel">Optional thread limit; null runs on the calling thread.</param>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static ImageBatch<float> Sample(
         NoiseSchedule schedule, ImageBatch<float> xt, ImageBatch<float> x0, int t, NoiseKey key, ParallelOptions? parallel = null)
     {
@@ -85,7 +82,6 @@ public static class PosteriorBatch
     }
 
     /// <summary>Images first … first + count − 1 on a chosen path (tests force each path and split).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void SampleRange(
         NoisePath path, NoiseSchedule schedule, ReadOnlySpan<float> xt, ReadOnlySpan<float> x0, int pixelsPerImage, int t,
         NoiseKey key, Span<float> destination, int first, int count)
@@ -100,7 +96,6 @@ public static class PosteriorBatch
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int Validate(
         NoiseSchedule schedule, ReadOnlySpan<float> xt, ReadOnlySpan<float> x0, int pixelsPerImage, int t, Span<float> destination)
     {

@@ -119,7 +119,6 @@ internal static class EmpiricalKernels
         high.CopyTo(sums[8..]);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PartialSums256(ReadOnlySpan<double> x, double a, ReadOnlySpan<double> y, int blocks, Span<double> sums)
     {
         ref double xRef = ref MemoryMarshal.GetReference(x);

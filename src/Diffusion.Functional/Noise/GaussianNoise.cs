@@ -31,7 +31,6 @@ public static class GaussianNoise
     /// </summary>
     /// <param name="key">The stream's name; derive one per image or timestep with <see cref="NoiseKey.Child(ulong)"/>.</param>
     /// <param name="destination">Receives the numbers; any length, 0 included.</param>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Fill(NoiseKey key, Span<float> destination) => Fill(key, destination, BestPath);
 
     /// <summary>
@@ -41,7 +40,6 @@ public static class GaussianNoise
     /// </summary>
     /// <param name="key">The stream's name.</param>
     /// <param name="destination">Receives numbers 0 … Length − 1 of the stream; any length, 0 included.</param>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Fill(NoiseKey key, Span<double> destination) => Fill(key, destination, BestPath);
 
     /// <summary>
@@ -81,7 +79,6 @@ public static class GaussianNoise
     }
 
     /// <summary><see cref="Fill(NoiseKey, Span{float})"/> on a chosen path (tests force each one).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Fill(NoiseKey key, Span<float> destination, NoisePath path)
     {
         switch (path)
@@ -102,7 +99,6 @@ public static class GaussianNoise
     }
 
     /// <summary><see cref="Fill(NoiseKey, Span{double})"/> on a chosen path (tests force each one).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Fill(NoiseKey key, Span<double> destination, NoisePath path)
     {
         switch (path)
@@ -187,7 +183,7 @@ public static class GaussianNoise
         }
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void Fill256(NoiseKey key, Span<float> destination)
     {
         var stream = new GaussianStream256(key);
@@ -218,7 +214,7 @@ public static class GaussianNoise
         }
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void Fill256(NoiseKey key, Span<double> destination)
     {
         var stream = new GaussianStream256(key);
@@ -288,7 +284,6 @@ public static class GaussianNoise
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Widen(ReadOnlySpan<float> source, Span<double> destination)
     {
         for (int i = 0; i < source.Length; i++)

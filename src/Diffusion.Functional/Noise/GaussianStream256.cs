@@ -71,7 +71,7 @@ internal struct GaussianLanes256
     /// copied into locals for the two steps and written back once: on the fields (behind <c>this</c>) every xor was a
     /// load and a store, 26 memory moves in a chain of store-to-load forwards (DOTNET_JitDisasm, issue 13).
     /// </remarks>
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public void Next(out Vector256<float> cosines, out Vector256<float> sines)
     {
         var s0 = _s0;

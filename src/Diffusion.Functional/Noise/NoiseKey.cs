@@ -15,7 +15,6 @@ public readonly record struct NoiseKey(ulong Value)
     /// (Steele, Lea &amp; Flood 2014), a bijection, so distinct seeds give distinct root keys (docs/noise.md).
     /// </summary>
     /// <param name="seed">Any 64-bit integer.</param>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static NoiseKey FromSeed(ulong seed) => new(Mix(seed, 0x6A09E667F3BCC908UL));
 
     /// <summary>
@@ -25,22 +24,18 @@ public readonly record struct NoiseKey(ulong Value)
     /// children of different parents are distinct with overwhelming probability.
     /// </summary>
     /// <param name="index">Any 64-bit integer, e.g. a timestep t or an image index.</param>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public NoiseKey Child(ulong index) => new(Mix(Value, index));
 
     /// <summary>
     /// The key <c>key.Child(index0).Child(index1)</c>: two applications of the SplitMix64-finaliser derivation of
     /// <see cref="Child(ulong)"/> (Steele, Lea &amp; Flood 2014; docs/noise.md), e.g. image i's step t' of a batch chain.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public NoiseKey Child(ulong index0, ulong index1) => Child(index0).Child(index1);
 
     /// <summary>Combines a key with an index through the SplitMix64 finaliser (Steele, Lea &amp; Flood 2014).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static ulong Mix(ulong key, ulong index) => Finalise(key ^ Finalise(index + 0x9E3779B97F4A7C15UL));
 
     /// <summary>SplitMix64's output function, a bijection on 64-bit integers with full avalanche.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static ulong Finalise(ulong z)
     {
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;

@@ -14,6 +14,10 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 NoiseSchedule schedule = NoiseSchedule.Linear(200, 1e-4, 0.02);
 Console.WriteLine($"alpha_bar_200 = {schedule.AlphaBar(200):F4} ({schedule.AlphaBar(200):R})");
 
+// Which copy of the core the runtime loaded: on linux-x64 the package's precompiled runtimes/linux-x64 one (issue 13).
+string core = Path.GetRelativePath(AppContext.BaseDirectory, typeof(NoiseKey).Assembly.Location).Replace('\\', '/');
+Console.WriteLine($"core loaded from {core}");
+
 // The data package: the MNIST sample embedded in Diffusion.Functional.Data.dll.
 MnistDigits digits = MnistSample.Load();
 int five = digits.IndexOfFirst(5);
