@@ -51,8 +51,7 @@ public sealed record DeisSampler(int Order = 3) : ISampler
             }
             else
             {
-                int order = Math.Min(Order, done + 1);
-                if (i == 2 && n < 15) order = Math.Min(order, 2);
+                int order = LowerOrderFinal.Order(Order, done, i, n);
                 var logSigma = new double[order];
                 for (int k = 0; k < order; k++) logSigma[k] = Math.Log(chain.Sigma(i + k));
                 double[] w = Weights(logSigma, Math.Log(sigmaNext));

@@ -53,8 +53,7 @@ public sealed record DpmSolverMultistepSampler(int Order = 2) : ISampler
             }
             else
             {
-                int order = Math.Min(Order, done + 1);
-                if (i == 2 && n < 15) order = Math.Min(order, 2);
+                int order = LowerOrderFinal.Order(Order, done, i, n);
                 double drop = sigma - sigmaNext, h = Math.Log(sigma / sigmaNext);
                 if (order == 1)
                 {
