@@ -33,7 +33,7 @@ public static class FigureCatalogue
         new(FigureId.SamplerComparison, "ddpm-vs-ddim.png",
             "DDPM against DDIM (η = 0) on 10, 50 and 200 of 1000 steps, from the same starting noise.", 1400, 900),
         new(FigureId.SamplerOrder, "sampler-order.png",
-            "The exact error of euler, heun, dpm2, dpmpp-2m, deis, unipc, dpmpp-3m, dpm-solver (order 3) and lms against the probability-flow ODE for Gaussian data, against NFE: slopes 1, 2, 2, 2, 3, 3, 3, 3 and 4.", 1200, 900),
+            "The exact error of every deterministic sampler against the probability-flow ODE for Gaussian data, against NFE: the σ-space and noise-prediction solvers (euler, heun, dpm2, lms, ipndm, deis-2, deis, dpm-solver-2m, dpm-solver-3m, dpm-solver) and the data-prediction ones (dpmpp-2m, unip, unipc-bh1, unipc, dpmpp-3m, unipc-3), with reference slopes 1 to 4.", 2200, 900),
         new(FigureId.LossWeighting, "loss-weightings.png",
             "Training weightings as weights w(t) on the ε-MSE (L_simple, x₀- and v-MSE, min-SNR-5, P2, EDM, improved DDPM's hybrid), and the shipped UNet's loss per t under each.", 1800, 800),
         new(FigureId.StochasticLaw, "sampler-law.png",
