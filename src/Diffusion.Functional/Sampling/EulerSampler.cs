@@ -28,6 +28,8 @@ public sealed record EulerSampler(double Churn = 0.0, double ChurnSigmaMin = 0.0
     /// <summary>S_noise ≥ 0 (Karras et al. 2022, Algorithm 2).</summary>
     public double ChurnNoise { get; } = KarrasChurn.RequireNoise(ChurnNoise, nameof(ChurnNoise));
 
+    private string Name => Churn > 0.0 ? "euler (with churn)" : "euler";
+
     /// <summary>One evaluation per step (Karras et al. 2022, Algorithm 1).</summary>
     public int EvaluationsPerStep => 1;
 
@@ -35,7 +37,7 @@ public sealed record EulerSampler(double Churn = 0.0, double ChurnSigmaMin = 0.0
     public void RequireCompatible<T>(IBatchDenoiser<T> denoiser) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(denoiser);
-        if (Churn > 0.0) SigmaChain<T>.RequireContinuous(denoiser, "euler (with churn)");
+        if (Churn > 0.0) SigmaChain<T>.RequireContinuous(denoiser, Name);
     }
 
     /// <summary>
@@ -45,7 +47,7 @@ public sealed record EulerSampler(double Churn = 0.0, double ChurnSigmaMin = 0.0
     public ImageBatch<T> Run<T>(SamplerRun<T> run) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(run);
-        var chain = new SigmaChain<T>(run, Churn > 0.0 ? "euler (with churn)" : "euler", offGrid: Churn > 0.0);
+        var chain = new SigmaChain<T>(run, Name, offGrid: Churn > 0.0);
         T[] x = chain.StartState(), denoised = new T[chain.Length], next = new T[chain.Length];
         var churn = new KarrasChurn(Churn, ChurnSigmaMin, ChurnSigmaMax, ChurnNoise);
         (T[], T[])? churnWork = null;

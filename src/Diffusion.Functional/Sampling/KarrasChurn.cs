@@ -30,9 +30,6 @@ internal readonly record struct KarrasChurn(double Churn, double SigmaMin, doubl
         ? value
         : throw new ArgumentOutOfRangeException(name, value, $"{name} = {value} is not allowed; S_noise must be finite and ≥ 0.");
 
-    /// <summary>True when some step may churn (S_churn &gt; 0): D is then evaluated off the grid.</summary>
-    public bool Active => Churn > 0.0;
-
     /// <summary>γ_i = min(S_churn/N, √2 − 1) where S_tmin ≤ σ_i ≤ S_tmax, else 0 (Karras et al. 2022, Algorithm 2, line 4).</summary>
     public double Gamma(double sigma, int steps) =>
         Churn > 0.0 && sigma >= SigmaMin && sigma <= SigmaMax ? Math.Min(Churn / steps, Math.Sqrt(2.0) - 1.0) : 0.0;
