@@ -68,11 +68,13 @@ internal static class BoxMuller
         0x3D64CE54u, 0x00000000u, 0xBE0BC70Cu, 0xBE8086B9u, 0xBEB6E581u, 0xBEEA08D3u, 0xBF0E9FEDu, 0xBF2615E0u).AsSingle();
     }
 
+    // The Vector256 tables are built from int, not uint: the AVX2 path uses no Vector256<uint> (GaussianStream256).
     private static Vector256<float> InverseCentres256Lo
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get => Vector256.Create(
-        0x3FB14DA3u, 0x3FA9DEC5u, 0x3FA2FEF5u, 0x3F9C9D59u, 0x3F971FE0u, 0x3F917F03u, 0x3F8CA87Du, 0x3F87F011u).AsSingle();
+        0x3FB14DA3, 0x3FA9DEC5, 0x3FA2FEF5, 0x3F9C9D59,
+        0x3F971FE0, 0x3F917F03, 0x3F8CA87D, 0x3F87F011).AsSingle();
     }
 
     /// <summary>The bits of buckets 0–7 xor those of buckets 8–15 (InverseCentreBits): lo ^ (x &amp; mask) selects hi where the mask is set.</summary>
@@ -80,8 +82,8 @@ internal static class BoxMuller
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get => Vector256.Create(
-        0x3FB14DA3u ^ 0x3F83A020u, 0x3FA9DEC5u ^ 0x3F800000u, 0x3FA2FEF5u ^ 0x3F6F1C58u, 0x3F9C9D59u ^ 0x3F61CD9Au,
-        0x3F971FE0u ^ 0x3F56206Bu, 0x3F917F03u ^ 0x3F4BB226u, 0x3F8CA87Du ^ 0x3F41C23Au, 0x3F87F011u ^ 0x3F3914A7u).AsSingle();
+        0x3FB14DA3 ^ 0x3F83A020, 0x3FA9DEC5 ^ 0x3F800000, 0x3FA2FEF5 ^ 0x3F6F1C58, 0x3F9C9D59 ^ 0x3F61CD9A,
+        0x3F971FE0 ^ 0x3F56206B, 0x3F917F03 ^ 0x3F4BB226, 0x3F8CA87D ^ 0x3F41C23A, 0x3F87F011 ^ 0x3F3914A7).AsSingle();
     }
 
     /// <summary>The bits of buckets 0–7 xor those of buckets 8–15 (LogCentreBits).</summary>
@@ -89,15 +91,16 @@ internal static class BoxMuller
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get => Vector256.Create(
-        0x3F26D35Fu ^ 0x3D64CE54u, 0x3F10E5F1u ^ 0x00000000u, 0x3EF77EE1u ^ 0xBE0BC70Cu, 0x3ECE99A6u ^ 0xBE8086B9u,
-        0x3EAA0F41u ^ 0xBEB6E581u, 0x3E8331B4u ^ 0xBEEA08D3u, 0x3E41218Cu ^ 0xBF0E9FEDu, 0x3DF67188u ^ 0xBF2615E0u).AsSingle();
+        0x3F26D35F ^ 0x3D64CE54, 0x3F10E5F1 ^ 0x00000000, 0x3EF77EE1 ^ unchecked((int)0xBE0BC70Cu), 0x3ECE99A6 ^ unchecked((int)0xBE8086B9u),
+        0x3EAA0F41 ^ unchecked((int)0xBEB6E581u), 0x3E8331B4 ^ unchecked((int)0xBEEA08D3u), 0x3E41218C ^ unchecked((int)0xBF0E9FEDu), 0x3DF67188 ^ unchecked((int)0xBF2615E0u)).AsSingle();
     }
 
     private static Vector256<float> LogCentres256Lo
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get => Vector256.Create(
-        0x3F26D35Fu, 0x3F10E5F1u, 0x3EF77EE1u, 0x3ECE99A6u, 0x3EAA0F41u, 0x3E8331B4u, 0x3E41218Cu, 0x3DF67188u).AsSingle();
+        0x3F26D35F, 0x3F10E5F1, 0x3EF77EE1, 0x3ECE99A6,
+        0x3EAA0F41, 0x3E8331B4, 0x3E41218C, 0x3DF67188).AsSingle();
     }
 
     internal const float LogQ5 = -0.4f;
@@ -259,24 +262,28 @@ internal static class BoxMuller
         Avx2.IsSupported ? Avx2.PermuteVar8x32(table, index) : Vector256.Shuffle(table, index);
 
     /// <summary>The scalar <see cref="Transform(uint, uint, out float, out float)"/> on 8 lanes.</summary>
+    /// <remarks>
+    /// The words are held as int, whose add, xor and shifts give the scalar path's uint bits (&gt;&gt;&gt; where it
+    /// shifts a uint right, &gt;&gt; where it shifts an int): one element type fewer to load (GaussianStream256).
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void Transform(
-        Vector256<uint> x1, Vector256<uint> x2, out Vector256<float> zCos, out Vector256<float> zSin)
+        Vector256<int> x1, Vector256<int> x2, out Vector256<float> zCos, out Vector256<float> zSin)
     {
-        var odd = x1 | Vector256.Create(1u);
+        var odd = x1 | Vector256.Create(1);
         var y = Vector256.FusedMultiplyAdd(
-            Vector256.ConvertToSingle((odd >> 8).AsInt32()),
+            Vector256.ConvertToSingle(odd >>> 8),
             Vector256.Create(256f),
-            Vector256.ConvertToSingle((odd & Vector256.Create(0xFFu)).AsInt32()));
+            Vector256.ConvertToSingle(odd & Vector256.Create(0xFF)));
 
-        var ix = y.AsUInt32() - Vector256.Create(LogOffset);
-        var k = Vector256.ConvertToSingle(Vector256.ShiftRightArithmetic(ix.AsInt32(), 23));
+        var ix = y.AsInt32() - Vector256.Create(unchecked((int)LogOffset));
+        var k = Vector256.ConvertToSingle(ix >> 23);
         // Bucket b = bits 22..19 of ix: vpermps looks up its low 3 bits in the table of buckets 0–7 and in the xor of
         // both tables, and bit 3 (bit 22, as a mask) flips the first into the second: lo ^ ((lo ^ hi) & mask) = a
         // select in two instructions (issue 13: and/andn/or took three). The values are the table's, bit for bit.
-        var index = Avx2.IsSupported ? (ix >> 19).AsInt32() : ((ix >> 19) & Vector256.Create(7u)).AsInt32();
-        var high = Vector256.ShiftRightArithmetic((ix << 9).AsInt32(), 31).AsSingle();   // bucket ≥ 8
-        var m = ((ix & Vector256.Create(0x7FFFFFu)) + Vector256.Create(SqrtHalfBits)).AsSingle();
+        var index = Avx2.IsSupported ? ix >>> 19 : (ix >>> 19) & Vector256.Create(7);
+        var high = ((ix << 9) >> 31).AsSingle();   // bucket ≥ 8
+        var m = ((ix & Vector256.Create(0x7FFFFF)) + Vector256.Create((int)SqrtHalfBits)).AsSingle();
         var inverseCentre = Lookup(InverseCentres256Lo, index) ^ (Lookup(InverseCentres256Flip, index) & high);
         var logCentre = Lookup(LogCentres256Lo, index) ^ (Lookup(LogCentres256Flip, index) & high);
         var r = Vector256.FusedMultiplyAdd(m, inverseCentre, Vector256.Create(-1f));
@@ -287,8 +294,7 @@ internal static class BoxMuller
         var kt = Vector256.FusedMultiplyAdd(k, Vector256.Create(MinusTwoLn2), logCentre);
         var radius = Vector256.Sqrt(Vector256.FusedMultiplyAdd(h, r, kt));
 
-        var t = Vector256.ConvertToSingle(
-            Vector256.ShiftRightArithmetic((x2 << 2).AsInt32(), 7) | Vector256.Create(1));
+        var t = Vector256.ConvertToSingle(((x2 << 2) >> 7) | Vector256.Create(1));
         var phi = Vector256.FusedMultiplyAdd(t, Vector256.Create(HalfStepHi), t * Vector256.Create(HalfStepLo));
         var pp = phi * phi;
         var sp = Vector256.FusedMultiplyAdd(
@@ -299,14 +305,14 @@ internal static class BoxMuller
         var cos = Vector256.FusedMultiplyAdd(
             pp * pp, cp, Vector256.FusedMultiplyAdd(pp, Vector256.Create(-0.5f), Vector256.Create(1f)));
 
-        var v = x2 + Vector256.Create(QuarterTurn);
+        var v = x2 + Vector256.Create((int)QuarterTurn);
         var v1 = v << 1;
-        var swap = Vector256.ShiftRightArithmetic(v1.AsInt32(), 31).AsSingle();
-        var signCos = (v ^ v1) & Vector256.Create(SignBit);
-        var signSin = v & Vector256.Create(SignBit);
+        var swap = (v1 >> 31).AsSingle();
+        var signCos = (v ^ v1) & Vector256.Create(int.MinValue);
+        var signSin = v & Vector256.Create(int.MinValue);
         // Both selects share (sin ^ cos) & swap: cos ^ that is (swap ? sin : cos), sin ^ that is (swap ? cos : sin).
         var flip = (sin ^ cos) & swap;
-        zCos = (radius.AsUInt32() ^ signCos).AsSingle() * (cos ^ flip);
-        zSin = (radius.AsUInt32() ^ signSin).AsSingle() * (sin ^ flip);
+        zCos = (radius.AsInt32() ^ signCos).AsSingle() * (cos ^ flip);
+        zSin = (radius.AsInt32() ^ signSin).AsSingle() * (sin ^ flip);
     }
 }

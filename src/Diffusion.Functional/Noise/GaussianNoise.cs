@@ -20,8 +20,8 @@ public static class GaussianNoise
 {
     /// <summary>The fastest path this machine runs.</summary>
     internal static NoisePath BestPath { get; } =
-        GaussianStream512.IsSupported ? NoisePath.Vector512
-        : GaussianStream256.IsSupported ? NoisePath.Vector256
+        NoisePaths.HasVector512 ? NoisePath.Vector512
+        : NoisePaths.HasVector256 ? NoisePath.Vector256
         : NoisePath.Scalar;
 
     /// <summary>
@@ -84,7 +84,7 @@ public static class GaussianNoise
         switch (path)
         {
             case NoisePath.Vector512:
-                RequireSupported(GaussianStream512.IsSupported, path);
+                RequireSupported(NoisePaths.HasVector512, path);
                 Fill512(key, destination);
                 break;
             case NoisePath.Vector256:
@@ -104,7 +104,7 @@ public static class GaussianNoise
         switch (path)
         {
             case NoisePath.Vector512:
-                RequireSupported(GaussianStream512.IsSupported, path);
+                RequireSupported(NoisePaths.HasVector512, path);
                 Fill512(key, destination);
                 break;
             case NoisePath.Vector256:

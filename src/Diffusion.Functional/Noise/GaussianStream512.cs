@@ -6,7 +6,7 @@ namespace Diffusion.Functional.Noise;
 
 /// <summary>
 /// One stream of <see cref="GaussianNoise"/> held in four Vector512 registers, for kernels that consume ε one
-/// vector at a time without writing it to memory (AVX-512 only: check <see cref="IsSupported"/>).
+/// vector at a time without writing it to memory (AVX-512 only: check <see cref="NoisePaths.HasVector512"/>).
 /// </summary>
 /// <remarks>
 /// Each <see cref="Next"/> returns numbers 32b … 32b + 31 of the stream for its b-th call: the 16 cosine outputs,
@@ -22,9 +22,6 @@ internal struct GaussianStream512
     /// <summary>Positions a generator at number 0 of the stream named by <paramref name="key"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public GaussianStream512(NoiseKey key) => StreamSeeding.Seed(key, out _s0, out _s1, out _s2, out _s3);
-
-    /// <summary>Whether this machine runs the Vector512 path (AVX-512F with hardware-accelerated Vector512).</summary>
-    public static bool IsSupported => Vector512.IsHardwareAccelerated && Avx512F.IsSupported && Avx512DQ.IsSupported;
 
     /// <summary>The next 32 numbers: <paramref name="first"/> holds the first 16, <paramref name="second"/> the rest.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

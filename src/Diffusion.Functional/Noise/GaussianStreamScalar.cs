@@ -11,7 +11,7 @@ internal struct GaussianStreamScalar
     /// <summary>The number of normals one <see cref="Next"/> produces.</summary>
     public const int BlockLength = 32;
 
-    private State _state;
+    private StreamSeeding.State _state;
 
     /// <summary>Positions a generator at number 0 of the stream named by <paramref name="key"/>.</summary>
     public GaussianStreamScalar(NoiseKey key) => StreamSeeding.Seed(key, _state);
@@ -64,12 +64,5 @@ internal struct GaussianStreamScalar
         s2 ^= t;
         s3 = uint.RotateLeft(s3, 11);
         return result;
-    }
-
-    /// <summary>The 64 state words.</summary>
-    [InlineArray(64)]
-    private struct State
-    {
-        private uint _element;
     }
 }

@@ -19,17 +19,11 @@ internal static class StreamSeeding
     /// <summary>The number of xoshiro128+ lanes of one stream, one per Vector512 lane.</summary>
     internal const int Lanes = 16;
 
-    internal static readonly ulong[] Constants =
-    [
-        0x9E3779B97F4A7C15UL, 0x3C6EF372FE94F82AUL, 0xDAA66D2C7DDF743FUL, 0x78DDE6E5FD29F054UL,
-        0x1715609F7C746C69UL, 0xB54CDA58FBBEE87EUL, 0x538454127B096493UL, 0xF1BBCDCBFA53E0A8UL,
-        0x8FF34785799E5CBDUL, 0x2E2AC13EF8E8D8D2UL, 0xCC623AF8783354E7UL, 0x6A99B4B1F77DD0FCUL,
-        0x08D12E6B76C84D11UL, 0xA708A824F612C926UL, 0x454021DE755D453BUL, 0xE3779B97F4A7C150UL,
-        0x81AF155173F23D65UL, 0x1FE68F0AF33CB97AUL, 0xBE1E08C47287358FUL, 0x5C55827DF1D1B1A4UL,
-        0xFA8CFC37711C2DB9UL, 0x98C475F0F066A9CEUL, 0x36FBEFAA6FB125E3UL, 0xD5336963EEFBA1F8UL,
-        0x736AE31D6E461E0DUL, 0x11A25CD6ED909A22UL, 0xAFD9D6906CDB1637UL, 0x4E115049EC25924CUL,
-        0xEC48CA036B700E61UL, 0x8A8043BCEABA8A76UL, 0x28B7BD766A05068BUL, 0xC6EF372FE94F82A0UL,
-    ];
+    /// <summary>γ = 0x9E3779B97F4A7C15, the golden-ratio increment of SplitMix64: K_i = (i + 1)·γ.</summary>
+    internal const ulong Gamma = 0x9E3779B97F4A7C15UL;
+
+    /// <summary>K_i = (i + 1)·γ mod 2⁶⁴, the constant xored into word pair i (the Vector512 path inlines the same values).</summary>
+    internal static ulong Constant(int i) => unchecked((ulong)(i + 1) * Gamma);
 
     /// <summary>MurmurHash3's fmix64 (Appleby 2011): separates a stream's seeds from <see cref="NoiseKey.Child(ulong)"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -43,20 +37,29 @@ internal static class StreamSeeding
     /// <summary>The reference seeding: word w of lane ℓ at index 16·w + ℓ of <paramref name="state"/>.</summary>
     internal static void Seed(NoiseKey key, Span<uint> state)
     {
-        ulong h = Premix(key.Value);
-        for (int i = 0; i < 32; i++)
-        {
-            ulong x = NoiseKey.Finalise(h ^ Constants[i]);
-            int w = i >> 3, lane = 2 * (i & 7);
-            state[(Lanes * w) + lane] = (uint)x;
-            state[(Lanes * w) + lane + 1] = (uint)(x >> 32);
-        }
-
+        HashWords(key, state);
         GuardZeroLanes(state);
     }
 
+    /// <summary>
+    /// The seeding before the zero-lane guard: x_i's low half at index 2i, its high half at 2i + 1, which is word
+    /// w of lane ℓ at 16·w + ℓ (2i = 16·⌊i/8⌋ + 2·(i mod 8)), so the Vector256 path loads its halves from it as they are.
+    /// </summary>
+    internal static void HashWords(NoiseKey key, Span<uint> state)
+    {
+        state = state[..64];
+        ulong h = Premix(key.Value);
+        ulong constant = 0;
+        for (int i = 0; i < 64; i += 2)
+        {
+            constant = unchecked(constant + Gamma);   // K_{i/2}, without a static table to initialise
+            ulong x = NoiseKey.Finalise(h ^ constant);
+            state[i] = (uint)x;
+            state[i + 1] = (uint)(x >> 32);
+        }
+    }
+
     /// <summary>Sets s₀ = 1 in every lane whose four words are all zero, xoshiro's one fixed point.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void GuardZeroLanes(Span<uint> state)
     {
         for (int lane = 0; lane < Lanes; lane++)
@@ -76,9 +79,9 @@ internal static class StreamSeeding
 
     /// <summary><see cref="GuardZeroLanes(Span{uint})"/> on 8 lanes: returns the guarded s₀.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector256<uint> GuardZeroLanes(
-        Vector256<uint> s0, Vector256<uint> s1, Vector256<uint> s2, Vector256<uint> s3) =>
-        s0 | (Vector256.Equals(s0 | s1 | s2 | s3, Vector256<uint>.Zero) & Vector256.Create(1u));
+    internal static Vector256<int> GuardZeroLanes(
+        Vector256<int> s0, Vector256<int> s1, Vector256<int> s2, Vector256<int> s3) =>
+        s0 | (Vector256.Equals(s0 | s1 | s2 | s3, Vector256<int>.Zero) & Vector256.Create(1));
 
     /// <summary>The same seeding, word w of the 16 lanes in one vector each.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -105,36 +108,6 @@ internal static class StreamSeeding
         s0 = GuardZeroLanes(s0, s1, s2, s3);
     }
 
-    /// <summary>The same seeding on 8 + 8 lanes: <c>lo</c> holds lanes 0–7, <c>hi</c> lanes 8–15.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void Seed(
-        NoiseKey key,
-        out Vector256<uint> s0Lo, out Vector256<uint> s0Hi,
-        out Vector256<uint> s1Lo, out Vector256<uint> s1Hi,
-        out Vector256<uint> s2Lo, out Vector256<uint> s2Hi,
-        out Vector256<uint> s3Lo, out Vector256<uint> s3Hi)
-    {
-        var h = Vector256.Create(Premix(key.Value));
-        s0Lo = Finalise(h ^ Vector256.Create(
-            0x9E3779B97F4A7C15UL, 0x3C6EF372FE94F82AUL, 0xDAA66D2C7DDF743FUL, 0x78DDE6E5FD29F054UL)).AsUInt32();
-        s0Hi = Finalise(h ^ Vector256.Create(
-            0x1715609F7C746C69UL, 0xB54CDA58FBBEE87EUL, 0x538454127B096493UL, 0xF1BBCDCBFA53E0A8UL)).AsUInt32();
-        s1Lo = Finalise(h ^ Vector256.Create(
-            0x8FF34785799E5CBDUL, 0x2E2AC13EF8E8D8D2UL, 0xCC623AF8783354E7UL, 0x6A99B4B1F77DD0FCUL)).AsUInt32();
-        s1Hi = Finalise(h ^ Vector256.Create(
-            0x08D12E6B76C84D11UL, 0xA708A824F612C926UL, 0x454021DE755D453BUL, 0xE3779B97F4A7C150UL)).AsUInt32();
-        s2Lo = Finalise(h ^ Vector256.Create(
-            0x81AF155173F23D65UL, 0x1FE68F0AF33CB97AUL, 0xBE1E08C47287358FUL, 0x5C55827DF1D1B1A4UL)).AsUInt32();
-        s2Hi = Finalise(h ^ Vector256.Create(
-            0xFA8CFC37711C2DB9UL, 0x98C475F0F066A9CEUL, 0x36FBEFAA6FB125E3UL, 0xD5336963EEFBA1F8UL)).AsUInt32();
-        s3Lo = Finalise(h ^ Vector256.Create(
-            0x736AE31D6E461E0DUL, 0x11A25CD6ED909A22UL, 0xAFD9D6906CDB1637UL, 0x4E115049EC25924CUL)).AsUInt32();
-        s3Hi = Finalise(h ^ Vector256.Create(
-            0xEC48CA036B700E61UL, 0x8A8043BCEABA8A76UL, 0x28B7BD766A05068BUL, 0xC6EF372FE94F82A0UL)).AsUInt32();
-        s0Lo = GuardZeroLanes(s0Lo, s1Lo, s2Lo, s3Lo);
-        s0Hi = GuardZeroLanes(s0Hi, s1Hi, s2Hi, s3Hi);
-    }
-
     /// <summary><see cref="NoiseKey.Finalise"/> on 8 lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<ulong> Finalise(Vector512<ulong> z)
@@ -144,12 +117,10 @@ internal static class StreamSeeding
         return z ^ (z >> 31);
     }
 
-    /// <summary><see cref="NoiseKey.Finalise"/> on 4 lanes.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<ulong> Finalise(Vector256<ulong> z)
+    /// <summary>The 64 state words of one stream (word w of lane ℓ at index 16·w + ℓ), on the stack.</summary>
+    [InlineArray(64)]
+    internal struct State
     {
-        z = (z ^ (z >> 30)) * Vector256.Create(0xBF58476D1CE4E5B9UL);
-        z = (z ^ (z >> 27)) * Vector256.Create(0x94D049BB133111EBUL);
-        return z ^ (z >> 31);
+        private uint _element;
     }
 }

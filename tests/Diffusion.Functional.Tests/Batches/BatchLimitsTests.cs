@@ -83,6 +83,44 @@ public sealed class BatchLimitsTests
         BatchArguments.Finite([float.MaxValue, -float.MaxValue, float.Epsilon, 0f, -0f], "v");
     }
 
+    [Fact]
+    public void OverlapCheck_RefusesExactlyWhatMemoryExtensionsOverlapsCalls_Overlapping()
+    {
+        // Every pair of slices (start, length) of one 10-element array, empty ones included, for float and double:
+        // the written-out address test (BatchArguments.NoOverlap) must agree with the BCL's one for every pair.
+        Check(new float[10]);
+        Check(new double[10]);
+        BatchArguments.NoOverlap(new float[4].AsSpan(), new float[4], "x");   // two arrays never overlap
+
+        static void Check<T>(T[] array)
+        {
+            for (int a = 0; a <= array.Length; a++)
+                for (int n = 0; a + n <= array.Length; n++)
+                    for (int b = 0; b <= array.Length; b++)
+                        for (int m = 0; b + m <= array.Length; m++)
+                        {
+                            var destination = array.AsSpan(a, n);
+                            ReadOnlySpan<T> input = array.AsSpan(b, m);
+                            bool expected = destination.Overlaps(input);
+                            bool refused = Refuses(array, a, n, b, m);
+                            Assert.True(expected == refused, $"{typeof(T).Name}: [{a}, {a + n}) against [{b}, {b + m}): Overlaps {expected}, refused {refused}");
+                        }
+        }
+
+        static bool Refuses<T>(T[] array, int a, int n, int b, int m)
+        {
+            try
+            {
+                BatchArguments.NoOverlap(array.AsSpan(a, n), array.AsSpan(b, m), "x");
+                return false;
+            }
+            catch (ArgumentException)
+            {
+                return true;
+            }
+        }
+    }
+
     public static TheoryData<int> ThreadCounts => new() { 1, 2, -1 };
 
     [Theory]

@@ -13,7 +13,7 @@ internal static class NoiseStatistics
     public const double StandardErrors = 5.0;
 
     /// <summary>The paths to compare: every path this machine can run (Vector512 needs AVX-512).</summary>
-    public static IReadOnlyList<NoisePath> RunnablePaths { get; } = GaussianStream512.IsSupported
+    public static IReadOnlyList<NoisePath> RunnablePaths { get; } = NoisePaths.HasVector512
         ? [NoisePath.Scalar, NoisePath.Vector256, NoisePath.Vector512]
         : [NoisePath.Scalar, NoisePath.Vector256];
 
