@@ -9,9 +9,14 @@ namespace Diffusion.Functional.Batches;
 /// Argument checks shared by the batch kernels: shapes, timesteps and the rule that a kernel never writes into its
 /// inputs. Every message names the parameter, its value and what is allowed.
 /// </summary>
+/// <remarks>
+/// The checks are inlined into each kernel's validation: every further precompiled method a first call enters costs
+/// it an entry-point lookup and fixups, 10–40 µs each on Zen 1 (docs/performance.md, "No warm-up cliff").
+/// </remarks>
 internal static class BatchArguments
 {
     /// <summary>The number of images in a batch of <paramref name="length"/> floats; requires pixelsPerImage ≥ 1 dividing it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int ImageCount(int length, int pixelsPerImage, string name)
     {
         if (pixelsPerImage < 1)
@@ -23,6 +28,7 @@ internal static class BatchArguments
     }
 
     /// <summary>Requires <paramref name="length"/> = <paramref name="expected"/> (a second input or the destination).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void SameLength(int length, int expected, string name, string expectedName)
     {
         if (length != expected)
@@ -30,6 +36,7 @@ internal static class BatchArguments
     }
 
     /// <summary>Requires one timestep per image, each in 1..T.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Timesteps(ReadOnlySpan<int> timesteps, int images, NoiseSchedule schedule)
     {
         if (timesteps.Length != images)
@@ -56,6 +63,7 @@ internal static class BatchArguments
     /// The address test of MemoryExtensions.Overlaps, written out: that generic method is not precompiled for float,
     /// so calling it cost a process's first call a JIT compile and an assembly load, about 1 ms (docs/performance.md).
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void NoOverlap<T>(Span<T> destination, ReadOnlySpan<T> input, string inputName)
     {
         if (destination.IsEmpty || input.IsEmpty) return;
@@ -72,6 +80,7 @@ internal static class BatchArguments
     /// otherwise, so one vector sum of x·0 finds any non-finite value in a single pass with no branch per value;
     /// only when it is not 0 is the first bad index searched for, to name it.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Finite(ReadOnlySpan<float> values, string name)
     {
         // Vector256<float> loaded from a ref, not Vector<T> or a span of vectors: the kernels load Vector256<float>

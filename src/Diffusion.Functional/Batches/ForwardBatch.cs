@@ -86,10 +86,11 @@ public static class ForwardBatch
     {
         for (int i = first; i < first + count; i++)
         {
-            var (a, s) = FloatCoefficients.Forward(schedule, timesteps[i]);
+            int t = timesteps[i];
             int offset = i * pixelsPerImage;
             FusedKernels.Forward(
-                path, key.Child((ulong)i), a, s, x0.Slice(offset, pixelsPerImage), destination.Slice(offset, pixelsPerImage));
+                path, key.Child((ulong)i), FloatCoefficients.ForwardScale(schedule, t), FloatCoefficients.ForwardSigma(schedule, t),
+                x0.Slice(offset, pixelsPerImage), destination.Slice(offset, pixelsPerImage));
         }
     }
 

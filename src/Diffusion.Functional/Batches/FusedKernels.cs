@@ -172,8 +172,6 @@ internal static class FusedKernels
     private static void Forward256(NoiseKey key, float a, float s, ReadOnlySpan<float> x0, Span<float> y)
     {
         var stream = new GaussianStream256(key);
-        var low = stream.Low;
-        var high = stream.High;
         var va = Vector256.Create(a);
         var vs = Vector256.Create(s);
         ref float r0 = ref MemoryMarshal.GetReference(x0);
@@ -181,8 +179,8 @@ internal static class FusedKernels
         int n = y.Length, j = 0;
         for (; j <= n - 32; j += 32)
         {
-            low.Next(out var e0, out var e16);
-            high.Next(out var e8, out var e24);
+            stream.NextLow(out var e0, out var e16);
+            stream.NextHigh(out var e8, out var e24);
             Vector256.FusedMultiplyAdd(vs, e0, va * Vector256.LoadUnsafe(ref r0, (nuint)j)).StoreUnsafe(ref ry, (nuint)j);
             Vector256.FusedMultiplyAdd(vs, e8, va * Vector256.LoadUnsafe(ref r0, (nuint)(j + 8))).StoreUnsafe(ref ry, (nuint)(j + 8));
             Vector256.FusedMultiplyAdd(vs, e16, va * Vector256.LoadUnsafe(ref r0, (nuint)(j + 16))).StoreUnsafe(ref ry, (nuint)(j + 16));
@@ -193,8 +191,8 @@ internal static class FusedKernels
         {
             // The last < 32: whole vectors of 8 in stream order (e0, e8, e16, e24), as the Vector512 path does with
             // 16, and only the last < 8 through the stack (784 = 24·32 + 16 is two vectors and no scalar element).
-            low.Next(out var e0, out var e16);
-            high.Next(out var e8, out var e24);
+            stream.NextLow(out var e0, out var e16);
+            stream.NextHigh(out var e8, out var e24);
             var rest = e0;
             if (j <= n - 8)
             {
@@ -316,8 +314,6 @@ internal static class FusedKernels
         NoiseKey key, float cx0, float cxt, float sigma, ReadOnlySpan<float> x0, ReadOnlySpan<float> xt, Span<float> y)
     {
         var stream = new GaussianStream256(key);
-        var low = stream.Low;
-        var high = stream.High;
         var va = Vector256.Create(cx0);
         var vb = Vector256.Create(cxt);
         var vs = Vector256.Create(sigma);
@@ -327,8 +323,8 @@ internal static class FusedKernels
         int n = y.Length, j = 0;
         for (; j <= n - 32; j += 32)
         {
-            low.Next(out var e0, out var e16);
-            high.Next(out var e8, out var e24);
+            stream.NextLow(out var e0, out var e16);
+            stream.NextHigh(out var e8, out var e24);
             Step256(va, vb, vs, e0, ref r0, ref rt, ref ry, j);
             Step256(va, vb, vs, e8, ref r0, ref rt, ref ry, j + 8);
             Step256(va, vb, vs, e16, ref r0, ref rt, ref ry, j + 16);
@@ -338,8 +334,8 @@ internal static class FusedKernels
         if (j < n)
         {
             // As in Forward256: whole vectors of 8 in stream order, the last < 8 through the stack.
-            low.Next(out var e0, out var e16);
-            high.Next(out var e8, out var e24);
+            stream.NextLow(out var e0, out var e16);
+            stream.NextHigh(out var e8, out var e24);
             var rest = e0;
             if (j <= n - 8)
             {

@@ -39,14 +39,14 @@ internal static class BoxMuller
     // where T_b and Q cancel (m near 1 in buckets 8 and 10). BoxMullerTests recomputes the table.
 
     /// <summary>Bits of 1/c_b, the inverse centre of bucket b (1 for b = 9).</summary>
-    internal static readonly uint[] InverseCentreBits =
+    internal static ReadOnlySpan<uint> InverseCentreBits =>
     [
         0x3FB14DA3, 0x3FA9DEC5, 0x3FA2FEF5, 0x3F9C9D59, 0x3F971FE0, 0x3F917F03, 0x3F8CA87D, 0x3F87F011,
         0x3F83A020, 0x3F800000, 0x3F6F1C58, 0x3F61CD9A, 0x3F56206B, 0x3F4BB226, 0x3F41C23A, 0x3F3914A7,
     ];
 
     /// <summary>Bits of T_b = 2·ln(1/c_b) rounded to float.</summary>
-    internal static readonly uint[] LogCentreBits =
+    internal static ReadOnlySpan<uint> LogCentreBits =>
     [
         0x3F26D35F, 0x3F10E5F1, 0x3EF77EE1, 0x3ECE99A6, 0x3EAA0F41, 0x3E8331B4, 0x3E41218C, 0x3DF67188,
         0x3D64CE54, 0x00000000, 0xBE0BC70C, 0xBE8086B9, 0xBEB6E581, 0xBEEA08D3, 0xBF0E9FED, 0xBF2615E0,

@@ -187,14 +187,12 @@ public static class GaussianNoise
     private static void Fill256(NoiseKey key, Span<float> destination)
     {
         var stream = new GaussianStream256(key);
-        var low = stream.Low;
-        var high = stream.High;
         ref float d = ref MemoryMarshal.GetReference(destination);
         int n = destination.Length, i = 0;
         for (; i <= n - 32; i += 32)
         {
-            low.Next(out var a, out var c);
-            high.Next(out var b, out var e);
+            stream.NextLow(out var a, out var c);
+            stream.NextHigh(out var b, out var e);
             a.StoreUnsafe(ref d, (nuint)i);
             b.StoreUnsafe(ref d, (nuint)(i + 8));
             c.StoreUnsafe(ref d, (nuint)(i + 16));
@@ -203,8 +201,8 @@ public static class GaussianNoise
 
         if (i < n)
         {
-            low.Next(out var a, out var c);
-            high.Next(out var b, out var e);
+            stream.NextLow(out var a, out var c);
+            stream.NextHigh(out var b, out var e);
             Span<float> block = stackalloc float[32];
             a.CopyTo(block);
             b.CopyTo(block[8..]);
@@ -218,14 +216,12 @@ public static class GaussianNoise
     private static void Fill256(NoiseKey key, Span<double> destination)
     {
         var stream = new GaussianStream256(key);
-        var low = stream.Low;
-        var high = stream.High;
         ref double d = ref MemoryMarshal.GetReference(destination);
         int n = destination.Length, i = 0;
         for (; i <= n - 32; i += 32)
         {
-            low.Next(out var a, out var c);
-            high.Next(out var b, out var e);
+            stream.NextLow(out var a, out var c);
+            stream.NextHigh(out var b, out var e);
             var (a0, a1) = Vector256.Widen(a);
             var (b0, b1) = Vector256.Widen(b);
             var (c0, c1) = Vector256.Widen(c);
@@ -242,8 +238,8 @@ public static class GaussianNoise
 
         if (i < n)
         {
-            low.Next(out var a, out var c);
-            high.Next(out var b, out var e);
+            stream.NextLow(out var a, out var c);
+            stream.NextHigh(out var b, out var e);
             Span<float> block = stackalloc float[32];
             a.CopyTo(block);
             b.CopyTo(block[8..]);

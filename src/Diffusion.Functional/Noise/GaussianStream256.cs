@@ -1,110 +1,143 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Diffusion.Functional.Noise;
 
 /// <summary>
-/// One stream of <see cref="GaussianNoise"/> held in eight Vector256 registers, for kernels on machines with AVX2
-/// but without AVX-512; the same numbers as <see cref="GaussianStream512"/>.
+/// One stream of <see cref="GaussianNoise"/> for kernels on machines with AVX2 but without AVX-512: the same numbers
+/// as <see cref="GaussianStream512"/>, drawn eight lanes at a time.
 /// </summary>
 /// <remarks>
-/// Each <see cref="Next"/> returns numbers 32b … 32b + 31 of the stream for its b-th call, in four vectors of 8.
-/// The state is two <see cref="GaussianLanes256"/> halves (lanes 0–7 and 8–15); a hot loop should copy them into
-/// locals (<see cref="Low"/>, <see cref="High"/>) rather than use the eight-field struct, which the JIT spills.
+/// <see cref="NextLow"/> returns numbers 32b … 32b + 7 and 32b + 16 … 32b + 23 for its b-th call (lanes 0–7), and
+/// <see cref="NextHigh"/> the other eight of each (lanes 8–15); a kernel calls both once per block of 32.
+/// The state is the 64 words in the seeding's layout (word w of lane ℓ at 16·w + ℓ), seeded in place and kept as
+/// ints: four Vector256&lt;int&gt; fields per half were what the kernels had before, but a field's type is resolved
+/// through the metadata, which loaded the System.Runtime.Intrinsics facade assembly in a process's first call (about
+/// 0.2 ms on Zen 1; the precompiled methods name their Vector256 types through CoreLib itself), and copying the halves
+/// out of the seeding cost each stream about 30 instructions (docs/performance.md, "No warm-up cliff").
 /// Only portable Vector256 operations are used (vpermps when AVX2 is there), so the path is correct anywhere. The
 /// words are Vector256&lt;int&gt; (the transform needs signed shifts and conversions), never Vector256&lt;uint&gt;: each
-/// further element type costs a process's first call about 1 ms of type loading (docs/performance.md).
+/// further element type costs a process's first call about 1 ms of type loading.
 /// </remarks>
 internal struct GaussianStream256
 {
+    private StreamSeeding.State _words;
+
     /// <summary>Positions a generator at number 0 of the stream named by <paramref name="key"/>.</summary>
     /// <remarks>
-    /// The reference's hashed words (<see cref="StreamSeeding.HashWords"/>) hold word w of lanes 0–7 and 8–15 as eight
-    /// consecutive words each, so the halves are loaded from them as they are and guarded in vectors. The 32 scalar
-    /// hashes replace Vector256&lt;ulong&gt; arithmetic (AVX2 emulates its 64-bit multiply) and keep that type's load out
-    /// of a process's first call (docs/performance.md, "No warm-up cliff").
+    /// The reference's hashed words (<see cref="StreamSeeding.HashWords"/>) are the state as they are; only s₀ of each
+    /// half is guarded in vectors. The 32 scalar hashes replace Vector256&lt;ulong&gt; arithmetic (AVX2 emulates its
+    /// 64-bit multiply) and keep that type's load out of a process's first call.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public GaussianStream256(NoiseKey key)
     {
-        var words = default(StreamSeeding.State);
-        StreamSeeding.HashWords(key, words);
-        ref int w = ref Unsafe.As<uint, int>(ref words[0]);
-        var s1Lo = Vector256.LoadUnsafe(ref w, 16);
-        var s2Lo = Vector256.LoadUnsafe(ref w, 32);
-        var s3Lo = Vector256.LoadUnsafe(ref w, 48);
-        var s1Hi = Vector256.LoadUnsafe(ref w, 24);
-        var s2Hi = Vector256.LoadUnsafe(ref w, 40);
-        var s3Hi = Vector256.LoadUnsafe(ref w, 56);
-        Low = new GaussianLanes256(StreamSeeding.GuardZeroLanes(Vector256.LoadUnsafe(ref w, 0), s1Lo, s2Lo, s3Lo), s1Lo, s2Lo, s3Lo);
-        High = new GaussianLanes256(StreamSeeding.GuardZeroLanes(Vector256.LoadUnsafe(ref w, 8), s1Hi, s2Hi, s3Hi), s1Hi, s2Hi, s3Hi);
+        StreamSeeding.HashWords(key, ref _words);
+        GuardZeroLanes();
     }
 
-    /// <summary>Lanes 0–7: numbers 32b … 32b + 7 (cosines) and 32b + 16 … 32b + 23 (sines).</summary>
-    public GaussianLanes256 Low;
+    /// <summary>A generator on the given unguarded words (word w of lane ℓ at 16·w + ℓ), guarded as a key's are (for tests).</summary>
+    internal static GaussianStream256 FromWords(ReadOnlySpan<uint> words)
+    {
+        var stream = default(GaussianStream256);
+        words[..64].CopyTo(stream._words);
+        stream.GuardZeroLanes();
+        return stream;
+    }
 
-    /// <summary>Lanes 8–15: numbers 32b + 8 … 32b + 15 (cosines) and 32b + 24 … 32b + 31 (sines).</summary>
-    public GaussianLanes256 High;
+    /// <summary>Lanes 0–7: numbers 32b … 32b + 7 (<paramref name="cosines"/>) and 32b + 16 … 32b + 23 (<paramref name="sines"/>).</summary>
+    public void NextLow(out Vector256<float> cosines, out Vector256<float> sines) => Lanes256.Next(ref Half(0), out cosines, out sines);
+
+    /// <summary>Lanes 8–15: numbers 32b + 8 … 32b + 15 (<paramref name="cosines"/>) and 32b + 24 … 32b + 31 (<paramref name="sines"/>).</summary>
+    public void NextHigh(out Vector256<float> cosines, out Vector256<float> sines) => Lanes256.Next(ref Half(8), out cosines, out sines);
 
     /// <summary>The next 32 numbers, in order: <paramref name="n0"/> (8), <paramref name="n8"/>, <paramref name="n16"/>, <paramref name="n24"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Next(out Vector256<float> n0, out Vector256<float> n8, out Vector256<float> n16, out Vector256<float> n24)
     {
-        Low.Next(out n0, out n16);
-        High.Next(out n8, out n24);
+        NextLow(out n0, out n16);
+        NextHigh(out n8, out n24);
     }
 
     /// <summary>The next raw 32-bit output of lanes 0–7 (<paramref name="lo"/>) and 8–15 (for tests).</summary>
     internal void NextBits(out Vector256<uint> lo, out Vector256<uint> hi)
     {
-        lo = Low.NextBits().AsUInt32();
-        hi = High.NextBits().AsUInt32();
+        lo = Lanes256.NextBits(ref Half(0)).AsUInt32();
+        hi = Lanes256.NextBits(ref Half(8)).AsUInt32();
+    }
+
+    /// <summary>The state words s₀…s₃ of lanes <paramref name="first"/> … <paramref name="first"/> + 7 (0 or 8; for tests).</summary>
+    internal (Vector256<int> S0, Vector256<int> S1, Vector256<int> S2, Vector256<int> S3) Words(int first)
+    {
+        Lanes256.Load(ref Half(first), out var s0, out var s1, out var s2, out var s3);
+        return (s0, s1, s2, s3);
+    }
+
+    /// <summary>Word s₀ of lane <paramref name="first"/>; s_w of the eight lanes from it are at 16·w on.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [UnscopedRef]
+    private ref int Half(int first) =>
+        ref Unsafe.Add(ref Unsafe.As<uint, int>(ref StreamSeeding.First(ref _words)), first);
+
+    /// <summary><see cref="StreamSeeding.GuardZeroLanes(Span{uint})"/> on both halves, in place.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void GuardZeroLanes()
+    {
+        Lanes256.Load(ref Half(0), out var s0, out var s1, out var s2, out var s3);
+        StreamSeeding.GuardZeroLanes(s0, s1, s2, s3).StoreUnsafe(ref Half(0));
+        Lanes256.Load(ref Half(8), out s0, out s1, out s2, out s3);
+        StreamSeeding.GuardZeroLanes(s0, s1, s2, s3).StoreUnsafe(ref Half(8));
     }
 }
 
-/// <summary>Eight of a stream's 16 xoshiro128+ lanes (Blackman &amp; Vigna 2018) in four Vector256 registers.</summary>
-internal struct GaussianLanes256
+/// <summary>Eight of a stream's 16 xoshiro128+ lanes (Blackman &amp; Vigna 2018), word s_w of lane ℓ at 16·w + ℓ from a ref.</summary>
+internal static class Lanes256
 {
-    private Vector256<int> _s0, _s1, _s2, _s3;
-
-    /// <summary>Eight lanes with the given state words (from <see cref="StreamSeeding"/>).</summary>
-    public GaussianLanes256(Vector256<int> s0, Vector256<int> s1, Vector256<int> s2, Vector256<int> s3)
-    {
-        _s0 = s0;
-        _s1 = s1;
-        _s2 = s2;
-        _s3 = s3;
-    }
-
     /// <summary>Advances each lane twice and returns its Box–Muller pair (r·cos θ, r·sin θ).</summary>
     /// <remarks>
     /// Not inlined on purpose: with AVX2's 16 registers, the JIT spills the inlined transform of both halves
     /// (measured on this machine with AVX-512 disabled: 0.80 G samples/s inlined, 1.10 G with the call). The state is
-    /// copied into locals for the two steps and written back once: on the fields (behind <c>this</c>) every xor was a
-    /// load and a store, 26 memory moves in a chain of store-to-load forwards (DOTNET_JitDisasm, issue 13).
+    /// copied into locals for the two steps and written back once: through the ref every xor was a load and a store,
+    /// 26 memory moves in a chain of store-to-load forwards (DOTNET_JitDisasm, issue 13).
     /// </remarks>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public void Next(out Vector256<float> cosines, out Vector256<float> sines)
+    public static void Next(ref int half, out Vector256<float> cosines, out Vector256<float> sines)
     {
-        var s0 = _s0;
-        var s1 = _s1;
-        var s2 = _s2;
-        var s3 = _s3;
+        Load(ref half, out var s0, out var s1, out var s2, out var s3);
         var x1 = Step(ref s0, ref s1, ref s2, ref s3);
         var x2 = Step(ref s0, ref s1, ref s2, ref s3);
-        _s0 = s0;
-        _s1 = s1;
-        _s2 = s2;
-        _s3 = s3;
+        Store(ref half, s0, s1, s2, s3);
         BoxMuller.Transform(x1, x2, out cosines, out sines);
     }
 
-    /// <summary>The state words s₀…s₃ of the eight lanes (for tests).</summary>
-    internal readonly (Vector256<int> S0, Vector256<int> S1, Vector256<int> S2, Vector256<int> S3) Words => (_s0, _s1, _s2, _s3);
-
     /// <summary>One xoshiro128+ step of the eight lanes: returns s₀ + s₃ (two's complement, the same bits as uint), then updates the state.</summary>
+    public static Vector256<int> NextBits(ref int half)
+    {
+        Load(ref half, out var s0, out var s1, out var s2, out var s3);
+        var x = Step(ref s0, ref s1, ref s2, ref s3);
+        Store(ref half, s0, s1, s2, s3);
+        return x;
+    }
+
+    /// <summary>Words s₀…s₃ of the eight lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Vector256<int> NextBits() => Step(ref _s0, ref _s1, ref _s2, ref _s3);
+    public static void Load(ref int half, out Vector256<int> s0, out Vector256<int> s1, out Vector256<int> s2, out Vector256<int> s3)
+    {
+        s0 = Vector256.LoadUnsafe(ref half);
+        s1 = Vector256.LoadUnsafe(ref half, 16);
+        s2 = Vector256.LoadUnsafe(ref half, 32);
+        s3 = Vector256.LoadUnsafe(ref half, 48);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(ref int half, Vector256<int> s0, Vector256<int> s1, Vector256<int> s2, Vector256<int> s3)
+    {
+        s0.StoreUnsafe(ref half);
+        s1.StoreUnsafe(ref half, 16);
+        s2.StoreUnsafe(ref half, 32);
+        s3.StoreUnsafe(ref half, 48);
+    }
 
     /// <summary>
     /// One xoshiro128+ step (Blackman &amp; Vigna 2018) on words held in locals: the reference's sequence of xors,

@@ -37,7 +37,10 @@ internal static class StreamSeeding
     /// <summary>The reference seeding: word w of lane ℓ at index 16·w + ℓ of <paramref name="state"/>.</summary>
     internal static void Seed(NoiseKey key, Span<uint> state)
     {
-        HashWords(key, state);
+        state = state[..64];
+        var words = default(State);
+        HashWords(key, ref words);
+        ((ReadOnlySpan<uint>)words).CopyTo(state);
         GuardZeroLanes(state);
     }
 
@@ -45,9 +48,9 @@ internal static class StreamSeeding
     /// The seeding before the zero-lane guard: x_i's low half at index 2i, its high half at 2i + 1, which is word
     /// w of lane ℓ at 16·w + ℓ (2i = 16·⌊i/8⌋ + 2·(i mod 8)), so the Vector256 path loads its halves from it as they are.
     /// </summary>
-    internal static void HashWords(NoiseKey key, Span<uint> state)
+    internal static void HashWords(NoiseKey key, ref State state)
     {
-        state = state[..64];
+        ref uint words = ref First(ref state);
         ulong h = Premix(key.Value);
         ulong constant = 0;
         for (int i = 0; i < 64; i += 2)
@@ -57,15 +60,23 @@ internal static class StreamSeeding
             if (BitConverter.IsLittleEndian)
             {
                 // The same two words in one 64-bit store: half the stores, about 15 ns of a stream's 200 (Zen 1).
-                Unsafe.WriteUnaligned(ref Unsafe.As<uint, byte>(ref state[i]), x);
+                Unsafe.WriteUnaligned(ref Unsafe.As<uint, byte>(ref Unsafe.Add(ref words, i)), x);
             }
             else
             {
-                state[i] = (uint)x;
-                state[i + 1] = (uint)(x >> 32);
+                Unsafe.Add(ref words, i) = (uint)x;
+                Unsafe.Add(ref words, i + 1) = (uint)(x >> 32);
             }
         }
     }
+
+    /// <summary>
+    /// Word 0 of <paramref name="state"/>, the others after it. Not <c>state[0]</c> or a span: the compiler's helpers for
+    /// those live in &lt;PrivateImplementationDetails&gt;, and loading that class (with a type for every static array of
+    /// the assembly) and Span&lt;uint&gt; cost a process's first AVX2 call about 0.2 ms (docs/performance.md).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ref uint First(ref State state) => ref Unsafe.As<State, uint>(ref state);
 
     /// <summary>Sets s₀ = 1 in every lane whose four words are all zero, xoshiro's one fixed point.</summary>
     internal static void GuardZeroLanes(Span<uint> state)

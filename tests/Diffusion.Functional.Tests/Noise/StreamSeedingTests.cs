@@ -17,8 +17,8 @@ public class StreamSeedingTests
         StreamSeeding.Seed(key, scalar);
         StreamSeeding.Seed(key, out var a0, out var a1, out var a2, out var a3);
         var stream256 = new GaussianStream256(key);
-        var (l0, l1, l2, l3) = stream256.Low.Words;
-        var (h0, h1, h2, h3) = stream256.High.Words;
+        var (l0, l1, l2, l3) = stream256.Words(0);
+        var (h0, h1, h2, h3) = stream256.Words(8);
         uint[] vector512 = [.. Lanes(a0), .. Lanes(a1), .. Lanes(a2), .. Lanes(a3)];
         uint[] vector256 = [.. Lanes(l0), .. Lanes(h0), .. Lanes(l1), .. Lanes(h1), .. Lanes(l2), .. Lanes(h2), .. Lanes(l3), .. Lanes(h3)];
         return (scalar.SequenceEqual(vector512) && scalar.SequenceEqual(vector256)).Label($"key {value:X16}");
@@ -76,6 +76,22 @@ public class StreamSeedingTests
         Assert.Equal(Vector512.Create(1u).WithElement(3, 0u), StreamSeeding.GuardZeroLanes(zero512, s1, zero512, zero512));
         var zero256 = Vector256<int>.Zero;
         Assert.Equal(Vector256.Create(1).WithElement(3, 0), StreamSeeding.GuardZeroLanes(zero256, s1.GetLower().AsInt32(), zero256, zero256));
+    }
+
+    [Fact]
+    public void Stream256_GuardsTheZeroLanesOfBothHalves_AsTheReferenceDoes()
+    {
+        // Lane 3 (low half) has s₁ = 7 and lane 12 (high half) s₃ = 9; the other 14 lanes are all zero.
+        var words = new uint[64];
+        words[16 + 3] = 7;
+        words[48 + 12] = 9;
+        var reference = (uint[])words.Clone();
+        StreamSeeding.GuardZeroLanes(reference);
+        var stream = GaussianStream256.FromWords(words);
+        var (l0, l1, l2, l3) = stream.Words(0);
+        var (h0, h1, h2, h3) = stream.Words(8);
+        uint[] actual = [.. Lanes(l0), .. Lanes(h0), .. Lanes(l1), .. Lanes(h1), .. Lanes(l2), .. Lanes(h2), .. Lanes(l3), .. Lanes(h3)];
+        Assert.Equal(reference, actual);
     }
 
     [Fact]
