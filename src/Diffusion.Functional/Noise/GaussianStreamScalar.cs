@@ -14,7 +14,7 @@ internal struct GaussianStreamScalar
     private StreamSeeding.State _state;
 
     /// <summary>Positions a generator at number 0 of the stream named by <paramref name="key"/>.</summary>
-    public GaussianStreamScalar(NoiseKey key) => StreamSeeding.Seed(key, _state);
+    public GaussianStreamScalar(NoiseKey key) => StreamSeeding.Seed(key, ref _state);
 
     /// <summary>Writes the next 32 numbers of the stream to <paramref name="block"/> (length ≥ 32).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

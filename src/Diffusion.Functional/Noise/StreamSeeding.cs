@@ -35,12 +35,9 @@ internal static class StreamSeeding
     }
 
     /// <summary>The reference seeding: word w of lane ℓ at index 16·w + ℓ of <paramref name="state"/>.</summary>
-    internal static void Seed(NoiseKey key, Span<uint> state)
+    internal static void Seed(NoiseKey key, ref State state)
     {
-        state = state[..64];
-        var words = default(State);
-        HashWords(key, ref words);
-        ((ReadOnlySpan<uint>)words).CopyTo(state);
+        HashWords(key, ref state);
         GuardZeroLanes(state);
     }
 

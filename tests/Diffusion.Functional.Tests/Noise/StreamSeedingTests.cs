@@ -13,8 +13,9 @@ public class StreamSeedingTests
     public Property Seed_GivesTheSameStateOnScalarAndVectorPaths(ulong value)
     {
         var key = new NoiseKey(value);
-        Span<uint> scalar = stackalloc uint[64];
-        StreamSeeding.Seed(key, scalar);
+        var state = default(StreamSeeding.State);
+        StreamSeeding.Seed(key, ref state);
+        ReadOnlySpan<uint> scalar = state;
         StreamSeeding.Seed(key, out var a0, out var a1, out var a2, out var a3);
         var stream256 = new GaussianStream256(key);
         var (l0, l1, l2, l3) = stream256.Words(0);
