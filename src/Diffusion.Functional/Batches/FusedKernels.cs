@@ -147,7 +147,12 @@ internal static class FusedKernels
             {
                 var p0 = va * Vector512.LoadUnsafe(ref r0, (nuint)j);
                 Vector512.FusedMultiplyAdd(vs, e0, p0).StoreUnsafe(ref ry, (nuint)j);
-                ForwardTail(e1, a, s, x0[(j + 16)..], y[(j + 16)..]);
+                // Nothing left for 784 = 24·32 + 16: calling the empty tail anyway JIT-compiled it in a process's
+                // first call (about 1.7 ms of a 9 ms call 1 on Zen 4; docs/performance.md, "An AVX-512 machine").
+                if (j + 16 < n)
+                {
+                    ForwardTail(e1, a, s, x0[(j + 16)..], y[(j + 16)..]);
+                }
             }
             else
             {
@@ -157,11 +162,15 @@ internal static class FusedKernels
     }
 
     /// <summary>The last &lt; 16 elements from the first numbers of <paramref name="noise"/>.</summary>
+    /// <remarks>
+    /// The tails store with StoreUnsafe into their exact-size block, not CopyTo: CopyTo(Span) checks the length and its
+    /// exception loads the open Vector512&lt;T&gt; and the resource strings in a process's first call.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardTail(Vector512<float> noise, float a, float s, ReadOnlySpan<float> x0, Span<float> y)
     {
         Span<float> block = stackalloc float[16];
-        noise.CopyTo(block);
+        noise.StoreUnsafe(ref MemoryMarshal.GetReference(block));
         for (int j = 0; j < y.Length; j++)
         {
             y[j] = MathF.FusedMultiplyAdd(s, block[j], a * x0[j]);
@@ -225,7 +234,7 @@ internal static class FusedKernels
     private static void ForwardTail256(Vector256<float> noise, float a, float s, ReadOnlySpan<float> x0, Span<float> y)
     {
         Span<float> block = stackalloc float[8];
-        noise.CopyTo(block);
+        noise.StoreUnsafe(ref MemoryMarshal.GetReference(block));
         ForwardScalarBlock(block, a, s, x0, y);
     }
 
@@ -280,7 +289,10 @@ internal static class FusedKernels
             if (j <= n - 16)
             {
                 Step512(va, vb, vs, e0, ref r0, ref rt, ref ry, j);
-                PosteriorTail(e1, cx0, cxt, sigma, x0[(j + 16)..], xt[(j + 16)..], y[(j + 16)..]);
+                if (j + 16 < n)
+                {
+                    PosteriorTail(e1, cx0, cxt, sigma, x0[(j + 16)..], xt[(j + 16)..], y[(j + 16)..]);
+                }
             }
             else
             {
@@ -305,7 +317,7 @@ internal static class FusedKernels
         Vector512<float> noise, float cx0, float cxt, float sigma, ReadOnlySpan<float> x0, ReadOnlySpan<float> xt, Span<float> y)
     {
         Span<float> block = stackalloc float[16];
-        noise.CopyTo(block);
+        noise.StoreUnsafe(ref MemoryMarshal.GetReference(block));
         PosteriorScalarBlock(block, cx0, cxt, sigma, x0, xt, y);
     }
 
@@ -369,7 +381,7 @@ internal static class FusedKernels
         Vector256<float> noise, float cx0, float cxt, float sigma, ReadOnlySpan<float> x0, ReadOnlySpan<float> xt, Span<float> y)
     {
         Span<float> block = stackalloc float[8];
-        noise.CopyTo(block);
+        noise.StoreUnsafe(ref MemoryMarshal.GetReference(block));
         PosteriorScalarBlock(block, cx0, cxt, sigma, x0, xt, y);
     }
 

@@ -150,8 +150,9 @@ public static class GaussianNoise
         {
             stream.Next(out var a, out var b);
             Span<float> block = stackalloc float[32];
-            a.CopyTo(block);
-            b.CopyTo(block[16..]);
+            ref float b0 = ref MemoryMarshal.GetReference(block);
+            a.StoreUnsafe(ref b0);
+            b.StoreUnsafe(ref b0, 16);
             block[..(n - i)].CopyTo(destination[i..]);
         }
     }
@@ -177,8 +178,9 @@ public static class GaussianNoise
         {
             stream.Next(out var a, out var b);
             Span<float> block = stackalloc float[32];
-            a.CopyTo(block);
-            b.CopyTo(block[16..]);
+            ref float b0 = ref MemoryMarshal.GetReference(block);
+            a.StoreUnsafe(ref b0);
+            b.StoreUnsafe(ref b0, 16);
             Widen(block[..(n - i)], destination[i..]);
         }
     }
@@ -204,10 +206,11 @@ public static class GaussianNoise
             stream.NextLow(out var a, out var c);
             stream.NextHigh(out var b, out var e);
             Span<float> block = stackalloc float[32];
-            a.CopyTo(block);
-            b.CopyTo(block[8..]);
-            c.CopyTo(block[16..]);
-            e.CopyTo(block[24..]);
+            ref float b0 = ref MemoryMarshal.GetReference(block);
+            a.StoreUnsafe(ref b0);
+            b.StoreUnsafe(ref b0, 8);
+            c.StoreUnsafe(ref b0, 16);
+            e.StoreUnsafe(ref b0, 24);
             block[..(n - i)].CopyTo(destination[i..]);
         }
     }
@@ -241,10 +244,11 @@ public static class GaussianNoise
             stream.NextLow(out var a, out var c);
             stream.NextHigh(out var b, out var e);
             Span<float> block = stackalloc float[32];
-            a.CopyTo(block);
-            b.CopyTo(block[8..]);
-            c.CopyTo(block[16..]);
-            e.CopyTo(block[24..]);
+            ref float b0 = ref MemoryMarshal.GetReference(block);
+            a.StoreUnsafe(ref b0);
+            b.StoreUnsafe(ref b0, 8);
+            c.StoreUnsafe(ref b0, 16);
+            e.StoreUnsafe(ref b0, 24);
             Widen(block[..(n - i)], destination[i..]);
         }
     }
