@@ -150,9 +150,9 @@ public static class GaussianNoise
             }
 
             Span<float> block = stackalloc float[32];
-            ref float b0 = ref MemoryMarshal.GetReference(block);
-            a.StoreUnsafe(ref b0);
-            b.StoreUnsafe(ref b0, 16);
+            ref float first = ref MemoryMarshal.GetReference(block);
+            a.StoreUnsafe(ref first);
+            b.StoreUnsafe(ref first, 16);
             block[..(n - i)].CopyTo(destination[i..]);
             break;
         }
@@ -208,11 +208,11 @@ public static class GaussianNoise
             stream.NextLow(out var a, out var c);
             stream.NextHigh(out var b, out var e);
             Span<float> block = stackalloc float[32];
-            ref float b0 = ref MemoryMarshal.GetReference(block);
-            a.StoreUnsafe(ref b0);
-            b.StoreUnsafe(ref b0, 8);
-            c.StoreUnsafe(ref b0, 16);
-            e.StoreUnsafe(ref b0, 24);
+            ref float first = ref MemoryMarshal.GetReference(block);
+            a.StoreUnsafe(ref first);
+            b.StoreUnsafe(ref first, 8);
+            c.StoreUnsafe(ref first, 16);
+            e.StoreUnsafe(ref first, 24);
             block[..(n - i)].CopyTo(destination[i..]);
         }
     }
@@ -246,11 +246,11 @@ public static class GaussianNoise
             stream.NextLow(out var a, out var c);
             stream.NextHigh(out var b, out var e);
             Span<float> block = stackalloc float[32];
-            ref float b0 = ref MemoryMarshal.GetReference(block);
-            a.StoreUnsafe(ref b0);
-            b.StoreUnsafe(ref b0, 8);
-            c.StoreUnsafe(ref b0, 16);
-            e.StoreUnsafe(ref b0, 24);
+            ref float first = ref MemoryMarshal.GetReference(block);
+            a.StoreUnsafe(ref first);
+            b.StoreUnsafe(ref first, 8);
+            c.StoreUnsafe(ref first, 16);
+            e.StoreUnsafe(ref first, 24);
             Widen(block[..(n - i)], destination[i..]);
         }
     }
