@@ -191,12 +191,12 @@ internal static class FusedKernels
         int n = y.Length, j = 0;
         for (; j <= n - 32; j += 32)
         {
-            stream.NextLow(out var e0, out var e16);
-            stream.NextHigh(out var e8, out var e24);
-            Vector256.FusedMultiplyAdd(vs, e0, va * Vector256.LoadUnsafe(ref r0, (nuint)j)).StoreUnsafe(ref ry, (nuint)j);
-            Vector256.FusedMultiplyAdd(vs, e8, va * Vector256.LoadUnsafe(ref r0, (nuint)(j + 8))).StoreUnsafe(ref ry, (nuint)(j + 8));
-            Vector256.FusedMultiplyAdd(vs, e16, va * Vector256.LoadUnsafe(ref r0, (nuint)(j + 16))).StoreUnsafe(ref ry, (nuint)(j + 16));
-            Vector256.FusedMultiplyAdd(vs, e24, va * Vector256.LoadUnsafe(ref r0, (nuint)(j + 24))).StoreUnsafe(ref ry, (nuint)(j + 24));
+            for (int h = 0; h < 16; h += 8)
+            {
+                stream.NextHalf(h, out var cosines, out var sines);
+                Vector256.FusedMultiplyAdd(vs, cosines, va * Vector256.LoadUnsafe(ref r0, (nuint)(j + h))).StoreUnsafe(ref ry, (nuint)(j + h));
+                Vector256.FusedMultiplyAdd(vs, sines, va * Vector256.LoadUnsafe(ref r0, (nuint)(j + 16 + h))).StoreUnsafe(ref ry, (nuint)(j + 16 + h));
+            }
         }
 
         if (j < n)
@@ -340,12 +340,12 @@ internal static class FusedKernels
         int n = y.Length, j = 0;
         for (; j <= n - 32; j += 32)
         {
-            stream.NextLow(out var e0, out var e16);
-            stream.NextHigh(out var e8, out var e24);
-            Step256(va, vb, vs, e0, ref r0, ref rt, ref ry, j);
-            Step256(va, vb, vs, e8, ref r0, ref rt, ref ry, j + 8);
-            Step256(va, vb, vs, e16, ref r0, ref rt, ref ry, j + 16);
-            Step256(va, vb, vs, e24, ref r0, ref rt, ref ry, j + 24);
+            for (int h = 0; h < 16; h += 8)
+            {
+                stream.NextHalf(h, out var cosines, out var sines);
+                Step256(va, vb, vs, cosines, ref r0, ref rt, ref ry, j + h);
+                Step256(va, vb, vs, sines, ref r0, ref rt, ref ry, j + 16 + h);
+            }
         }
 
         if (j < n)

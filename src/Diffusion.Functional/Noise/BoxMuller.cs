@@ -270,13 +270,20 @@ internal static class BoxMuller
     internal static void Transform(
         Vector256<int> x1, Vector256<int> x2, out Vector256<float> zCos, out Vector256<float> zSin)
     {
+        // The scalar path's operations, written so that the ln chain (uniform → table → series → √) and the
+        // independent sin/cos chain alternate: the JIT emits statements in the order written and does not schedule,
+        // and the out-of-order core overlaps the two chains better when they are near each other (3 % on Zen 4, 2026-12-02;
+        // docs/performance.md, "The AVX2 generator against C"). Each value is the same operation on the same inputs.
         var odd = x1 | Vector256.Create(1);
+        var t = Vector256.ConvertToSingle(((x2 << 2) >> 7) | Vector256.Create(1));
         var y = Vector256.FusedMultiplyAdd(
             Vector256.ConvertToSingle(odd >>> 8),
             Vector256.Create(256f),
             Vector256.ConvertToSingle(odd & Vector256.Create(0xFF)));
+        var phi = Vector256.FusedMultiplyAdd(t, Vector256.Create(HalfStepHi), t * Vector256.Create(HalfStepLo));
 
         var ix = y.AsInt32() - Vector256.Create(unchecked((int)LogOffset));
+        var pp = phi * phi;
         var k = Vector256.ConvertToSingle(ix >> 23);
         // Bucket b = bits 22..19 of ix: vpermps looks up its low 3 bits in the table of buckets 0–7 and in the xor of
         // both tables, and bit 3 (bit 22, as a mask) flips the first into the second: lo ^ ((lo ^ hi) & mask) = a
@@ -284,29 +291,25 @@ internal static class BoxMuller
         var index = Avx2.IsSupported ? ix >>> 19 : (ix >>> 19) & Vector256.Create(7);
         var high = ((ix << 9) >> 31).AsSingle();   // bucket ≥ 8
         var m = ((ix & Vector256.Create(0x7FFFFF)) + Vector256.Create((int)SqrtHalfBits)).AsSingle();
+        var sp = Vector256.FusedMultiplyAdd(Vector256.Create(Sin0), pp, Vector256.Create(Sin1));
         var inverseCentre = Lookup(InverseCentres256Lo, index) ^ (Lookup(InverseCentres256Flip, index) & high);
+        var cp = Vector256.FusedMultiplyAdd(Vector256.Create(Cos0), pp, Vector256.Create(Cos1));
         var logCentre = Lookup(LogCentres256Lo, index) ^ (Lookup(LogCentres256Flip, index) & high);
         var r = Vector256.FusedMultiplyAdd(m, inverseCentre, Vector256.Create(-1f));
-        var h = Vector256.FusedMultiplyAdd(
-            Vector256.FusedMultiplyAdd(Vector256.Create(LogQ5), r, Vector256.Create(LogQ4)), r, Vector256.Create(LogQ3));
-        h = Vector256.FusedMultiplyAdd(
-            Vector256.FusedMultiplyAdd(h, r, Vector256.Create(1f)), r, Vector256.Create(-2f));
-        var kt = Vector256.FusedMultiplyAdd(k, Vector256.Create(MinusTwoLn2), logCentre);
-        var radius = Vector256.Sqrt(Vector256.FusedMultiplyAdd(h, r, kt));
-
-        var t = Vector256.ConvertToSingle(((x2 << 2) >> 7) | Vector256.Create(1));
-        var phi = Vector256.FusedMultiplyAdd(t, Vector256.Create(HalfStepHi), t * Vector256.Create(HalfStepLo));
-        var pp = phi * phi;
-        var sp = Vector256.FusedMultiplyAdd(
-            Vector256.FusedMultiplyAdd(Vector256.Create(Sin0), pp, Vector256.Create(Sin1)), pp, Vector256.Create(Sin2));
-        var cp = Vector256.FusedMultiplyAdd(
-            Vector256.FusedMultiplyAdd(Vector256.Create(Cos0), pp, Vector256.Create(Cos1)), pp, Vector256.Create(Cos2));
+        sp = Vector256.FusedMultiplyAdd(sp, pp, Vector256.Create(Sin2));
+        var h = Vector256.FusedMultiplyAdd(Vector256.Create(LogQ5), r, Vector256.Create(LogQ4));
+        cp = Vector256.FusedMultiplyAdd(cp, pp, Vector256.Create(Cos2));
+        h = Vector256.FusedMultiplyAdd(h, r, Vector256.Create(LogQ3));
         var sin = Vector256.FusedMultiplyAdd(phi * pp, sp, phi);
+        h = Vector256.FusedMultiplyAdd(h, r, Vector256.Create(1f));
         var cos = Vector256.FusedMultiplyAdd(
             pp * pp, cp, Vector256.FusedMultiplyAdd(pp, Vector256.Create(-0.5f), Vector256.Create(1f)));
+        h = Vector256.FusedMultiplyAdd(h, r, Vector256.Create(-2f));
+        var kt = Vector256.FusedMultiplyAdd(k, Vector256.Create(MinusTwoLn2), logCentre);
 
         var v = x2 + Vector256.Create((int)QuarterTurn);
         var v1 = v << 1;
+        var radius = Vector256.Sqrt(Vector256.FusedMultiplyAdd(h, r, kt));
         var swap = (v1 >> 31).AsSingle();
         var signCos = (v ^ v1) & Vector256.Create(int.MinValue);
         var signSin = v & Vector256.Create(int.MinValue);

@@ -195,12 +195,12 @@ public static class GaussianNoise
         int n = destination.Length, i = 0;
         for (; i <= n - 32; i += 32)
         {
-            stream.NextLow(out var a, out var c);
-            stream.NextHigh(out var b, out var e);
-            a.StoreUnsafe(ref d, (nuint)i);
-            b.StoreUnsafe(ref d, (nuint)(i + 8));
-            c.StoreUnsafe(ref d, (nuint)(i + 16));
-            e.StoreUnsafe(ref d, (nuint)(i + 24));
+            for (int h = 0; h < 16; h += 8)
+            {
+                stream.NextHalf(h, out var c, out var s);
+                c.StoreUnsafe(ref d, (nuint)(i + h));
+                s.StoreUnsafe(ref d, (nuint)(i + 16 + h));
+            }
         }
 
         if (i < n)
@@ -225,20 +225,16 @@ public static class GaussianNoise
         int n = destination.Length, i = 0;
         for (; i <= n - 32; i += 32)
         {
-            stream.NextLow(out var a, out var c);
-            stream.NextHigh(out var b, out var e);
-            var (a0, a1) = Vector256.Widen(a);
-            var (b0, b1) = Vector256.Widen(b);
-            var (c0, c1) = Vector256.Widen(c);
-            var (e0, e1) = Vector256.Widen(e);
-            a0.StoreUnsafe(ref d, (nuint)i);
-            a1.StoreUnsafe(ref d, (nuint)(i + 4));
-            b0.StoreUnsafe(ref d, (nuint)(i + 8));
-            b1.StoreUnsafe(ref d, (nuint)(i + 12));
-            c0.StoreUnsafe(ref d, (nuint)(i + 16));
-            c1.StoreUnsafe(ref d, (nuint)(i + 20));
-            e0.StoreUnsafe(ref d, (nuint)(i + 24));
-            e1.StoreUnsafe(ref d, (nuint)(i + 28));
+            for (int h = 0; h < 16; h += 8)
+            {
+                stream.NextHalf(h, out var c, out var s);
+                var (c0, c1) = Vector256.Widen(c);
+                var (s0, s1) = Vector256.Widen(s);
+                c0.StoreUnsafe(ref d, (nuint)(i + h));
+                c1.StoreUnsafe(ref d, (nuint)(i + h + 4));
+                s0.StoreUnsafe(ref d, (nuint)(i + 16 + h));
+                s1.StoreUnsafe(ref d, (nuint)(i + 16 + h + 4));
+            }
         }
 
         if (i < n)

@@ -52,6 +52,18 @@ internal struct GaussianStream256
     /// <summary>Lanes 8–15: numbers 32b + 8 … 32b + 15 (<paramref name="cosines"/>) and 32b + 24 … 32b + 31 (<paramref name="sines"/>).</summary>
     public void NextHigh(out Vector256<float> cosines, out Vector256<float> sines) => Lanes256.Next(ref Half(8), out cosines, out sines);
 
+    /// <summary>
+    /// Lanes <paramref name="first"/> … <paramref name="first"/> + 7 (0 or 8) inlined: numbers 32b + first … + 7
+    /// (<paramref name="cosines"/>) and 32b + 16 + first … + 7 (<paramref name="sines"/>) when called for both halves of block b.
+    /// </summary>
+    /// <remarks>
+    /// For the kernels' loops over whole blocks, called in a loop over the two halves (not twice in a row): one
+    /// transform's values are live at a time, which AVX2's 16 registers hold, and the loop has no call boundary to
+    /// pass the results through memory (1.41 → 1.48 G samples/s on Zen 4; docs/performance.md).
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void NextHalf(int first, out Vector256<float> cosines, out Vector256<float> sines) => Lanes256.Advance(ref Half(first), out cosines, out sines);
+
     /// <summary>The next 32 numbers, in order: <paramref name="n0"/> (8), <paramref name="n8"/>, <paramref name="n16"/>, <paramref name="n24"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Next(out Vector256<float> n0, out Vector256<float> n8, out Vector256<float> n16, out Vector256<float> n24)
@@ -96,13 +108,20 @@ internal static class Lanes256
 {
     /// <summary>Advances each lane twice and returns its Box–Muller pair (r·cos θ, r·sin θ).</summary>
     /// <remarks>
-    /// Not inlined on purpose: with AVX2's 16 registers, the JIT spills the inlined transform of both halves
-    /// (measured on this machine with AVX-512 disabled: 0.80 G samples/s inlined, 1.10 G with the call). The state is
-    /// copied into locals for the two steps and written back once: through the ref every xor was a load and a store,
-    /// 26 memory moves in a chain of store-to-load forwards (DOTNET_JitDisasm, issue 13).
+    /// Out of line, for the last partial block and the tests: the loops over whole blocks inline <see cref="Advance"/>
+    /// one half at a time (<see cref="GaussianStream256.NextHalf"/>); both halves inlined one after the other make the
+    /// JIT spill (1.31 against 1.51 G samples/s on Zen 4, 2026-12-02).
     /// </remarks>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static void Next(ref int half, out Vector256<float> cosines, out Vector256<float> sines)
+    public static void Next(ref int half, out Vector256<float> cosines, out Vector256<float> sines) => Advance(ref half, out cosines, out sines);
+
+    /// <summary><see cref="Next"/> inlined.</summary>
+    /// <remarks>
+    /// The state is copied into locals for the two steps and written back once: through the ref every xor was a load
+    /// and a store, 26 memory moves in a chain of store-to-load forwards (DOTNET_JitDisasm, issue 13).
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Advance(ref int half, out Vector256<float> cosines, out Vector256<float> sines)
     {
         Load(ref half, out var s0, out var s1, out var s2, out var s3);
         var x1 = Step(ref s0, ref s1, ref s2, ref s3);
