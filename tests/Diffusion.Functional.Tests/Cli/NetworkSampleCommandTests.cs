@@ -1,3 +1,4 @@
+using Diffusion.Functional.Tests.Support;
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Text;
@@ -20,14 +21,7 @@ public sealed class NetworkSampleCommandTests : IDisposable
 
     private string PathOf(string name) => Path.Combine(_folder, name);
 
-    private static string RepositoryRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-            if (File.Exists(Path.Combine(folder.FullName, "Diffusion.Functional.sln"))) return folder.FullName;
-        throw new InvalidOperationException($"No Diffusion.Functional.sln above {AppContext.BaseDirectory}: the tests run inside the repository.");
-    }
-
-    private static string Fixture(string name) => Path.Combine(RepositoryRoot(), "tests", "Diffusion.Functional.Onnx.Tests", "Fixtures", name);
+    private static string Fixture(string name) => Path.Combine(Repository.Root(), "tests", "Diffusion.Functional.Onnx.Tests", "Fixtures", name);
 
     private static float[] NpyValues(string path)
     {
@@ -69,7 +63,7 @@ public sealed class NetworkSampleCommandTests : IDisposable
         // right digits out of K = 10 has standard error √(p̂(1 − p̂)·(1/n_csv + 1/K)), the variance floored at one
         // digit's 1/K (as NetworkFigureTests does); the bound is p̂ − 3 SE. A sampler whose fractional timesteps or
         // c_in were wrong gives noise or blank images, which the classifier does not recognise.
-        string[] row = File.ReadAllLines(Path.Combine(RepositoryRoot(), "docs", "data", "mnist-unet-quality.csv"))
+        string[] row = File.ReadAllLines(Path.Combine(Repository.Root(), "docs", "data", "mnist-unet-quality.csv"))
             .Select(line => line.Split(',')).Single(f => f[0] == "ddim" && f[1] == "20" && f[2] == "2");
         int tableDigits = int.Parse(row[3], System.Globalization.CultureInfo.InvariantCulture);
         double p = double.Parse(row[6], System.Globalization.CultureInfo.InvariantCulture);

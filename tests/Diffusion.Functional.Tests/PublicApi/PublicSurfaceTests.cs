@@ -2,6 +2,7 @@ using Diffusion.Functional.Data.Mnist;
 using Diffusion.Functional.Onnx;
 using Diffusion.Functional.Plots;
 using Diffusion.Functional.Schedules;
+using Diffusion.Functional.Tests.Support;
 
 namespace Diffusion.Functional.Tests.PublicApi;
 
@@ -17,7 +18,7 @@ public class PublicSurfaceTests
     {
         string actual = string.Join("\n", new[] { typeof(NoiseSchedule), typeof(MnistSample), typeof(FigureCatalogue), typeof(OnnxDenoiser) }
             .Select(t => PublicSurface.Of(t.Assembly)));
-        string root = RepositoryRoot();
+        string root = Repository.Root();
         string approvedPath = Path.Combine(root, "docs", "public-api.txt");
         string approved = File.Exists(approvedPath) ? File.ReadAllText(approvedPath).ReplaceLineEndings("\n") : "";
         if (approved == actual) return;
@@ -31,10 +32,4 @@ public class PublicSurfaceTests
                     $"New or changed:\n  {string.Join("\n  ", added)}\nGone or changed:\n  {string.Join("\n  ", removed)}");
     }
 
-    private static string RepositoryRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-            if (File.Exists(Path.Combine(folder.FullName, "Diffusion.Functional.sln"))) return folder.FullName;
-        throw new InvalidOperationException($"No Diffusion.Functional.sln above {AppContext.BaseDirectory}: the tests run inside the repository.");
-    }
 }

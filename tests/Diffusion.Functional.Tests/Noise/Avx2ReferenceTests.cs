@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using System.Runtime.Intrinsics.X86;
+using Diffusion.Functional.Noise;
+using Diffusion.Functional.Tests.Support;
+using Xunit.Abstractions;
+
+namespace Diffusion.Functional.Tests.Noise;
+
+/// <summary>
+/// tools/bench/avx2_reference.c, the C copy of the AVX2 generator that docs/performance.md measures the JIT's code
+/// against, gives the library's numbers bit for bit, so that its speed is the speed of the same computation. Needs a C
+/// compiler (gcc or cc) and an AVX2 machine; .ci/run installs gcc and sets DIFFUSION_TEST_REQUIRE_CC=1, which turns
+/// a missing compiler into a failure; elsewhere the test says that it did not run.
+/// </summary>
+public class Avx2ReferenceTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void CReference_GivesTheLibrarysNumbers_BitForBit()
+    {
+        string? compiler = new[] { "gcc", "cc" }.FirstOrDefault(Runs);
+        if (compiler is null || !Avx2.IsSupported || !Fma.IsSupported)
+        {
+            Assert.False(compiler is null && Environment.GetEnvironmentVariable("DIFFUSION_TEST_REQUIRE_CC") == "1",
+                "DIFFUSION_TEST_REQUIRE_CC=1 but neither gcc nor cc runs here (Debian: apt-get install gcc).");
+            output.WriteLine(compiler is null ? "Not run: no C compiler (.ci/run installs gcc)." : "Not run: this CPU has no AVX2 and FMA.");
+            return;
+        }
+
+        string folder = Directory.CreateTempSubdirectory("avx2-reference-").FullName;
+        try
+        {
+            string program = Path.Combine(folder, "avx2_reference");
+            string source = Path.Combine(Repository.Root(), "tools", "bench", "avx2_reference.c");
+            var (code, _, error) = RunProcess(compiler, ["-O2", "-mavx2", "-mfma", source, "-o", program]);
+            Assert.True(code == 0, $"{compiler} failed ({code}): {error}");
+
+            // Lengths: a partial first block, one whole block and a partial one, the bench's image, and more.
+            foreach (ulong seed in new ulong[] { 0, 42, 2026 })
+            {
+                foreach (int length in new[] { 5, 45, 784, 1000 })
+                {
+                    var (exit, stdout, stderr) = RunProcess(program, ["--bits", seed.ToString(), length.ToString()]);
+                    Assert.True(exit == 0, $"avx2_reference failed ({exit}): {stderr}");
+                    string[] lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+                    Assert.Equal(length, lines.Length);
+                    float[] expected = NoiseStatistics.Fill(NoiseKey.FromSeed(seed), length, NoisePath.Scalar);
+                    for (int i = 0; i < length; i++)
+                    {
+                        uint bits = BitConverter.SingleToUInt32Bits(expected[i]);
+                        Assert.True(lines[i] == bits.ToString("X8"),
+                            $"seed {seed}, length {length}, number {i}: C gives {lines[i]}, the library {bits:X8}.");
+                    }
+                }
+            }
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static bool Runs(string program)
+    {
+        try { return RunProcess(program, ["--version"]).Code == 0; }
+        catch (System.ComponentModel.Win32Exception) { return false; } // no such program
+    }
+
+    private static (int Code, string Output, string Error) RunProcess(string program, string[] arguments)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string argument in arguments) start.ArgumentList.Add(argument);
+        using Process process = Process.Start(start)!;
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(2))) { process.Kill(entireProcessTree: true); throw new TimeoutException($"{program} did not finish in 2 minutes"); }
+        return (process.ExitCode, stdout.Result, stderr.Result);
+    }
+}
