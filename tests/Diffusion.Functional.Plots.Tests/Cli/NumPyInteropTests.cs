@@ -1,11 +1,11 @@
 using Diffusion.Functional.Schedules;
-using System.Diagnostics;
 using System.Globalization;
 using Diffusion.Cli;
 using Diffusion.Functional.Data.Mnist;
 using Diffusion.Functional.Images;
 using Diffusion.Functional.Noise;
 using Diffusion.Functional.Processes;
+using Diffusion.Functional.TestSupport;
 using Xunit.Abstractions;
 
 namespace Diffusion.Functional.Plots.Tests.Cli;
@@ -97,7 +97,7 @@ public sealed class NumPyInteropTests(ITestOutputHelper output) : IDisposable
             output.WriteLine("Not run: no python3 with NumPy on this machine (.ci/run installs one).");
             return null;
         }
-        var (code, stdout, stderr) = RunProcess(python, ["-c", LoadScript, .. paths]);
+        var (code, stdout, stderr) = ChildProcess.Run(python, ["-c", LoadScript, .. paths]);
         Assert.True(code == 0, $"numpy.load failed with exit code {code}: {stderr}");
         return stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line =>
         {
@@ -110,20 +110,5 @@ public sealed class NumPyInteropTests(ITestOutputHelper output) : IDisposable
     }
 
     private static string? PythonWithNumPy() =>
-        new[] { "python3", "/usr/bin/python3" }.FirstOrDefault(candidate =>
-        {
-            try { return RunProcess(candidate, ["-c", "import numpy"]).Code == 0; }
-            catch (System.ComponentModel.Win32Exception) { return false; } // no such program
-        });
-
-    private static (int Code, string Output, string Error) RunProcess(string program, string[] arguments)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string argument in arguments) start.ArgumentList.Add(argument);
-        using Process process = Process.Start(start)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2))) { process.Kill(entireProcessTree: true); throw new TimeoutException($"{program} did not finish in 2 minutes"); }
-        return (process.ExitCode, stdout.Result, stderr.Result);
-    }
+        new[] { "python3", "/usr/bin/python3" }.FirstOrDefault(candidate => ChildProcess.Succeeds(candidate, "-c", "import numpy"));
 }

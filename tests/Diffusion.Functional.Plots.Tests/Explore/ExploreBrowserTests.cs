@@ -1,10 +1,10 @@
 using Diffusion.Functional.Schedules;
-using System.Diagnostics;
 using System.Text.Json;
 using Diffusion.Cli;
 using Diffusion.Functional.Data.Mnist;
 using Diffusion.Functional.Plots.Explore;
 using Diffusion.Functional.Plots.Tests.Support;
+using Diffusion.Functional.TestSupport;
 using Xunit.Abstractions;
 
 namespace Diffusion.Functional.Plots.Tests.Explore;
@@ -34,7 +34,7 @@ public sealed class ExploreBrowserTests(ITestOutputHelper output) : IDisposable
     {
         string browserTests = Repository.PathOf("tests", "browser");
         string? missing = !File.Exists(Chromium) ? $"{Chromium} (Debian: apt-get install chromium)"
-            : !CanRun("node", "--version") ? "node (Debian: apt-get install nodejs npm)"
+            : !ChildProcess.Succeeds("node", "--version") ? "node (Debian: apt-get install nodejs npm)"
             : !Directory.Exists(Path.Combine(browserTests, "node_modules", "playwright-core")) ? "tests/browser/node_modules/playwright-core (npm ci in tests/browser)"
             : null;
         if (missing is not null)
@@ -60,7 +60,8 @@ public sealed class ExploreBrowserTests(ITestOutputHelper output) : IDisposable
 
         // Inside the repository (git-ignored), for a person to look at; docs/screenshots holds copies of two of them.
         string screenshots = Path.Combine(browserTests, "screenshots");
-        var (code, stdout, stderr) = RunProcess("node", [Path.Combine(browserTests, "explore.test.mjs"), expectations, screenshots], browserTests, TimeSpan.FromMinutes(3));
+        var (code, stdout, stderr) = ChildProcess.Run("node", [Path.Combine(browserTests, "explore.test.mjs"), expectations, screenshots], browserTests, TimeSpan.FromMinutes(3),
+            new Dictionary<string, string> { ["PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD"] = "1" });
         output.WriteLine(stdout);
         output.WriteLine($"Screenshots: {screenshots}");
         Assert.True(code == 0, $"the browser test failed (exit code {code}):\n{stderr}\n{stdout}");
@@ -74,23 +75,5 @@ public sealed class ExploreBrowserTests(ITestOutputHelper output) : IDisposable
         int code = DiffusionCli.Run(args, stdout, error);
         Assert.True(code == 0, $"diffusion {string.Join(' ', args)} exited with {code}: {error}");
         return stdout.ToString();
-    }
-
-    private static bool CanRun(string program, params string[] arguments)
-    {
-        try { return RunProcess(program, arguments, Environment.CurrentDirectory, TimeSpan.FromSeconds(30)).Code == 0; }
-        catch (System.ComponentModel.Win32Exception) { return false; } // no such program
-    }
-
-    private static (int Code, string Output, string Error) RunProcess(string program, string[] arguments, string directory, TimeSpan limit)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = directory };
-        foreach (string argument in arguments) start.ArgumentList.Add(argument);
-        start.Environment["PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD"] = "1";
-        using Process process = Process.Start(start)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(limit)) { process.Kill(entireProcessTree: true); throw new TimeoutException($"{program} did not finish in {limit}"); }
-        return (process.ExitCode, stdout.Result, stderr.Result);
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using Diffusion.Cli.Commands;
 using Diffusion.Functional.Data.Mnist;
 using Diffusion.Functional.Onnx;
+using Diffusion.Functional.Tests.Support;
 
 namespace Diffusion.Functional.Tests.Cli;
 
@@ -12,17 +13,10 @@ namespace Diffusion.Functional.Tests.Cli;
 /// </summary>
 public sealed class QualityCommandTests
 {
-    private static string RepositoryRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-            if (File.Exists(Path.Combine(folder.FullName, "Diffusion.Functional.sln"))) return folder.FullName;
-        throw new InvalidOperationException($"No Diffusion.Functional.sln above {AppContext.BaseDirectory}: the tests run inside the repository.");
-    }
-
     [Fact]
     public void FiftyDigitsAt20Nfe_MatchTheMeasuredTable_WithinFourStandardErrors()
     {
-        string root = RepositoryRoot();
+        string root = Repository.Root();
         string[] row = File.ReadAllLines(Path.Combine(root, "docs", "data", "mnist-unet-quality.csv"))
             .Select(line => line.Split(',')).Single(f => f[0] == "ddpm" && f[1] == "20" && f[2] == "1");
         int tableDigits = int.Parse(row[3], CultureInfo.InvariantCulture);

@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using System.Runtime.Intrinsics.X86;
 using Diffusion.Functional.Noise;
 using Diffusion.Functional.Tests.Support;
+using Diffusion.Functional.TestSupport;
 using Xunit.Abstractions;
 
 namespace Diffusion.Functional.Tests.Noise;
@@ -17,7 +17,7 @@ public class Avx2ReferenceTests(ITestOutputHelper output)
     [Fact]
     public void CReference_GivesTheLibrarysNumbers_BitForBit()
     {
-        string? compiler = new[] { "gcc", "cc" }.FirstOrDefault(Runs);
+        string? compiler = new[] { "gcc", "cc" }.FirstOrDefault(program => ChildProcess.Succeeds(program, "--version"));
         if (compiler is null || !Avx2.IsSupported || !Fma.IsSupported)
         {
             Assert.False(compiler is null && Environment.GetEnvironmentVariable("DIFFUSION_TEST_REQUIRE_CC") == "1",
@@ -31,7 +31,7 @@ public class Avx2ReferenceTests(ITestOutputHelper output)
         {
             string program = Path.Combine(folder, "avx2_reference");
             string source = Path.Combine(Repository.Root(), "tools", "bench", "avx2_reference.c");
-            var (code, _, error) = RunProcess(compiler, ["-O2", "-mavx2", "-mfma", source, "-o", program]);
+            var (code, _, error) = ChildProcess.Run(compiler, ["-O2", "-mavx2", "-mfma", source, "-o", program]);
             Assert.True(code == 0, $"{compiler} failed ({code}): {error}");
 
             // Lengths: a partial first block, one whole block and a partial one, the bench's image, and more.
@@ -39,7 +39,7 @@ public class Avx2ReferenceTests(ITestOutputHelper output)
             {
                 foreach (int length in new[] { 5, 45, 784, 1000 })
                 {
-                    var (exit, stdout, stderr) = RunProcess(program, ["--bits", seed.ToString(), length.ToString()]);
+                    var (exit, stdout, stderr) = ChildProcess.Run(program, ["--bits", seed.ToString(), length.ToString()]);
                     Assert.True(exit == 0, $"avx2_reference failed ({exit}): {stderr}");
                     string[] lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
                     Assert.Equal(length, lines.Length);
@@ -57,22 +57,5 @@ public class Avx2ReferenceTests(ITestOutputHelper output)
         {
             Directory.Delete(folder, recursive: true);
         }
-    }
-
-    private static bool Runs(string program)
-    {
-        try { return RunProcess(program, ["--version"]).Code == 0; }
-        catch (System.ComponentModel.Win32Exception) { return false; } // no such program
-    }
-
-    private static (int Code, string Output, string Error) RunProcess(string program, string[] arguments)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string argument in arguments) start.ArgumentList.Add(argument);
-        using Process process = Process.Start(start)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2))) { process.Kill(entireProcessTree: true); throw new TimeoutException($"{program} did not finish in 2 minutes"); }
-        return (process.ExitCode, stdout.Result, stderr.Result);
     }
 }
