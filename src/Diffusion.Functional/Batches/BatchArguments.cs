@@ -77,27 +77,40 @@ internal static class BatchArguments
 
     /// <summary>
     /// Requires every value finite (not NaN, not ±∞), as the kernels' docs state. x·0 is 0 for a finite x and NaN
-    /// otherwise, so one vector sum of x·0 finds any non-finite value in a single pass with no branch per value;
+    /// otherwise, so a vector sum of x·0 finds any non-finite value in a single pass with no branch per value;
     /// only when it is not 0 is the first bad index searched for, to name it.
     /// </summary>
+    /// <remarks>
+    /// Four sums, so that the adds do not wait on each other: with one, every vector waited for the previous add
+    /// (3–4 cycles), about 85 ns of a 784-pixel image's forward noising on Zen 4 (docs/performance.md).
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Finite(ReadOnlySpan<float> values, string name)
     {
         // Vector256<float> loaded from a ref, not Vector<T> or a span of vectors: the kernels load Vector256<float>
         // anyway, and each further type costs a process's first call a type load (docs/performance.md, "No warm-up cliff").
         ref float first = ref Unsafe.AsRef(in values.GetPinnableReference());
-        int whole = values.Length - (values.Length % Vector256<float>.Count);
-        Vector256<float> products = Vector256<float>.Zero;
-        for (int i = 0; i < whole; i += Vector256<float>.Count)
-            products += Vector256.LoadUnsafe(ref first, (nuint)i) * Vector256<float>.Zero;
-        float tail = 0f;
-        for (int i = whole; i < values.Length; i++) tail += values[i] * 0f;
-        if (products == Vector256<float>.Zero && tail == 0f) return;
-        for (int i = 0; i < values.Length; i++)
+        int n = values.Length, i = 0;
+        var zero = Vector256<float>.Zero;
+        Vector256<float> s0 = zero, s1 = zero, s2 = zero, s3 = zero;
+        for (; i <= n - 32; i += 32)
         {
-            if (!float.IsFinite(values[i]))
+            s0 += Vector256.LoadUnsafe(ref first, (nuint)i) * zero;
+            s1 += Vector256.LoadUnsafe(ref first, (nuint)(i + 8)) * zero;
+            s2 += Vector256.LoadUnsafe(ref first, (nuint)(i + 16)) * zero;
+            s3 += Vector256.LoadUnsafe(ref first, (nuint)(i + 24)) * zero;
+        }
+
+        for (; i <= n - 8; i += 8)
+            s0 += Vector256.LoadUnsafe(ref first, (nuint)i) * zero;
+        float tail = 0f;
+        for (; i < n; i++) tail += values[i] * 0f;
+        if ((s0 + s1) + (s2 + s3) == zero && tail == 0f) return;
+        for (int j = 0; j < n; j++)
+        {
+            if (!float.IsFinite(values[j]))
                 throw new ArgumentException(
-                    $"{name}[{i}] = {values[i].ToString(CultureInfo.InvariantCulture)} is not finite; every value must be a finite number.", name);
+                    $"{name}[{j}] = {values[j].ToString(CultureInfo.InvariantCulture)} is not finite; every value must be a finite number.", name);
         }
     }
 

@@ -71,14 +71,16 @@ public sealed class BatchLimitsTests
     [Fact]
     public void FiniteCheck_FindsABadValueInEveryPositionOfAShortSpan()
     {
-        // Lengths around the vector width, so that both the vector loop and the tail are covered.
-        for (int length = 1; length <= 40; length++)
+        // Lengths up to two blocks of four vectors and more, so that each of the four sums, the loop over single
+        // vectors after the blocks, and the tail are covered; NaN and both infinities.
+        float[] bad = [float.NaN, float.PositiveInfinity, float.NegativeInfinity];
+        for (int length = 1; length <= 75; length++)
             for (int position = 0; position < length; position++)
             {
                 var values = Enumerable.Range(0, length).Select(i => (float)(i - 3.5)).ToArray();
-                values[position] = float.NaN;
+                values[position] = bad[position % 3];
                 var e = Assert.Throws<ArgumentException>(() => BatchArguments.Finite(values, "v"));
-                Assert.Contains($"v[{position}] = NaN", e.Message);
+                Assert.Contains($"v[{position}] = {bad[position % 3].ToString(System.Globalization.CultureInfo.InvariantCulture)}", e.Message);
             }
         BatchArguments.Finite([float.MaxValue, -float.MaxValue, float.Epsilon, 0f, -0f], "v");
     }
