@@ -188,57 +188,38 @@ internal static class FusedKernels
         var vs = Vector256.Create(s);
         ref float r0 = ref MemoryMarshal.GetReference(x0);
         ref float ry = ref MemoryMarshal.GetReference(y);
-        int n = y.Length, j = 0;
-        for (; j <= n - 32; j += 32)
+        int n = y.Length;
+        // One loop for every block, the last partial one included: the generator's only call site is inlined, and
+        // the tail makes no call of the out-of-line transform (two such calls cost a 784-pixel image about 200 ns in a
+        // process pinned to one core, where tiering did not replace the precompiled code; docs/performance.md, "The tails").
+        for (int j = 0; j < n; j += 32)
         {
             for (int h = 0; h < 16; h += 8)
             {
                 stream.NextHalf(h, out var cosines, out var sines);
-                Vector256.FusedMultiplyAdd(vs, cosines, va * Vector256.LoadUnsafe(ref r0, (nuint)(j + h))).StoreUnsafe(ref ry, (nuint)(j + h));
-                Vector256.FusedMultiplyAdd(vs, sines, va * Vector256.LoadUnsafe(ref r0, (nuint)(j + 16 + h))).StoreUnsafe(ref ry, (nuint)(j + 16 + h));
-            }
-        }
-
-        if (j < n)
-        {
-            // The last < 32: whole vectors of 8 in stream order (e0, e8, e16, e24), as the Vector512 path does with
-            // 16, and only the last < 8 through the stack (784 = 24·32 + 16 is two vectors and no scalar element).
-            stream.NextLow(out var e0, out var e16);
-            stream.NextHigh(out var e8, out var e24);
-            var rest = e0;
-            if (j <= n - 8)
-            {
-                Vector256.FusedMultiplyAdd(vs, e0, va * Vector256.LoadUnsafe(ref r0, (nuint)j)).StoreUnsafe(ref ry, (nuint)j);
-                j += 8;
-                rest = e8;
-                if (j <= n - 8)
+                if (j <= n - 32)
                 {
-                    Vector256.FusedMultiplyAdd(vs, e8, va * Vector256.LoadUnsafe(ref r0, (nuint)j)).StoreUnsafe(ref ry, (nuint)j);
-                    j += 8;
-                    rest = e16;
-                    if (j <= n - 8)
+                    Vector256.FusedMultiplyAdd(vs, cosines, va * Vector256.LoadUnsafe(ref r0, (nuint)(j + h))).StoreUnsafe(ref ry, (nuint)(j + h));
+                    Vector256.FusedMultiplyAdd(vs, sines, va * Vector256.LoadUnsafe(ref r0, (nuint)(j + 16 + h))).StoreUnsafe(ref ry, (nuint)(j + 16 + h));
+                    continue;
+                }
+
+                // The last block: the cosines at j + h, then the sines at j + 16 + h (j + h + 32 > n ends the loop),
+                // each vector of 8 whole where it fits, the last < 8 through the stack (784 = 24·32 + 16: two whole vectors).
+                var noise = cosines;
+                for (int k = j + h; k < n; k += 16, noise = sines)
+                {
+                    if (k <= n - 8)
                     {
-                        Vector256.FusedMultiplyAdd(vs, e16, va * Vector256.LoadUnsafe(ref r0, (nuint)j)).StoreUnsafe(ref ry, (nuint)j);
-                        j += 8;
-                        rest = e24;
+                        Vector256.FusedMultiplyAdd(vs, noise, va * Vector256.LoadUnsafe(ref r0, (nuint)k)).StoreUnsafe(ref ry, (nuint)k);
+                    }
+                    else
+                    {
+                        ForwardScalarBlock(VectorLanes.Of(ref noise), a, s, x0[k..], y[k..]);
                     }
                 }
             }
-
-            if (j < n)
-            {
-                ForwardTail256(rest, a, s, x0[j..], y[j..]);
-            }
         }
-    }
-
-    /// <summary>The last &lt; 8 elements from the first numbers of <paramref name="noise"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ForwardTail256(Vector256<float> noise, float a, float s, ReadOnlySpan<float> x0, Span<float> y)
-    {
-        Span<float> block = stackalloc float[8];
-        noise.StoreUnsafe(ref MemoryMarshal.GetReference(block));
-        ForwardScalarBlock(block, a, s, x0, y);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -337,57 +318,33 @@ internal static class FusedKernels
         ref float r0 = ref MemoryMarshal.GetReference(x0);
         ref float rt = ref MemoryMarshal.GetReference(xt);
         ref float ry = ref MemoryMarshal.GetReference(y);
-        int n = y.Length, j = 0;
-        for (; j <= n - 32; j += 32)
+        int n = y.Length;
+        for (int j = 0; j < n; j += 32)   // every block in one loop, as in Forward256
         {
             for (int h = 0; h < 16; h += 8)
             {
                 stream.NextHalf(h, out var cosines, out var sines);
-                Step256(va, vb, vs, cosines, ref r0, ref rt, ref ry, j + h);
-                Step256(va, vb, vs, sines, ref r0, ref rt, ref ry, j + 16 + h);
-            }
-        }
-
-        if (j < n)
-        {
-            // As in Forward256: whole vectors of 8 in stream order, the last < 8 through the stack.
-            stream.NextLow(out var e0, out var e16);
-            stream.NextHigh(out var e8, out var e24);
-            var rest = e0;
-            if (j <= n - 8)
-            {
-                Step256(va, vb, vs, e0, ref r0, ref rt, ref ry, j);
-                j += 8;
-                rest = e8;
-                if (j <= n - 8)
+                if (j <= n - 32)
                 {
-                    Step256(va, vb, vs, e8, ref r0, ref rt, ref ry, j);
-                    j += 8;
-                    rest = e16;
-                    if (j <= n - 8)
+                    Step256(va, vb, vs, cosines, ref r0, ref rt, ref ry, j + h);
+                    Step256(va, vb, vs, sines, ref r0, ref rt, ref ry, j + 16 + h);
+                    continue;
+                }
+
+                var noise = cosines;
+                for (int k = j + h; k < n; k += 16, noise = sines)
+                {
+                    if (k <= n - 8)
                     {
-                        Step256(va, vb, vs, e16, ref r0, ref rt, ref ry, j);
-                        j += 8;
-                        rest = e24;
+                        Step256(va, vb, vs, noise, ref r0, ref rt, ref ry, k);
+                    }
+                    else
+                    {
+                        PosteriorScalarBlock(VectorLanes.Of(ref noise), cx0, cxt, sigma, x0[k..], xt[k..], y[k..]);
                     }
                 }
             }
-
-            if (j < n)
-            {
-                PosteriorTail256(rest, cx0, cxt, sigma, x0[j..], xt[j..], y[j..]);
-            }
         }
-    }
-
-    /// <summary>The last &lt; 8 elements from the first numbers of <paramref name="noise"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PosteriorTail256(
-        Vector256<float> noise, float cx0, float cxt, float sigma, ReadOnlySpan<float> x0, ReadOnlySpan<float> xt, Span<float> y)
-    {
-        Span<float> block = stackalloc float[8];
-        noise.StoreUnsafe(ref MemoryMarshal.GetReference(block));
-        PosteriorScalarBlock(block, cx0, cxt, sigma, x0, xt, y);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
