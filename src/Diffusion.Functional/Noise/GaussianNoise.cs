@@ -149,11 +149,21 @@ public static class GaussianNoise
                 continue;
             }
 
-            Span<float> block = stackalloc float[32];
-            ref float first = ref MemoryMarshal.GetReference(block);
-            a.StoreUnsafe(ref first);
-            b.StoreUnsafe(ref first, 16);
-            block[..(n - i)].CopyTo(destination[i..]);
+            // The last < 32: a whole vector where 16 are left (784 = 24·32 + 16 needs nothing else), the stack only
+            // for the rest (docs/performance.md, "The tails").
+            if (i <= n - 16)
+            {
+                a.StoreUnsafe(ref d, (nuint)i);
+                if (i + 16 < n)
+                {
+                    CopyHead(VectorLanes.Of(ref b), destination[(i + 16)..]);
+                }
+            }
+            else
+            {
+                CopyHead(VectorLanes.Of(ref a), destination[i..]);
+            }
+
             break;
         }
     }
@@ -167,9 +177,9 @@ public static class GaussianNoise
         for (int i = 0; i < n; i += 32)   // one call site of the generator: the JIT inlines it once
         {
             stream.Next(out var a, out var b);
+            var (a0, a1) = Vector512.Widen(a);
             if (i <= n - 32)
             {
-                var (a0, a1) = Vector512.Widen(a);
                 var (b0, b1) = Vector512.Widen(b);
                 a0.StoreUnsafe(ref d, (nuint)i);
                 a1.StoreUnsafe(ref d, (nuint)(i + 8));
@@ -178,11 +188,20 @@ public static class GaussianNoise
                 continue;
             }
 
-            Span<float> block = stackalloc float[32];
-            ref float first = ref MemoryMarshal.GetReference(block);
-            a.StoreUnsafe(ref first);
-            b.StoreUnsafe(ref first, 16);
-            Widen(block[..(n - i)], destination[i..]);
+            if (i <= n - 16)
+            {
+                a0.StoreUnsafe(ref d, (nuint)i);
+                a1.StoreUnsafe(ref d, (nuint)(i + 8));
+                if (i + 16 < n)
+                {
+                    CopyHead(VectorLanes.Of(ref b), destination[(i + 16)..]);
+                }
+            }
+            else
+            {
+                CopyHead(VectorLanes.Of(ref a), destination[i..]);
+            }
+
             break;
         }
     }
@@ -192,28 +211,33 @@ public static class GaussianNoise
     {
         var stream = new GaussianStream256(key);
         ref float d = ref MemoryMarshal.GetReference(destination);
-        int n = destination.Length, i = 0;
-        for (; i <= n - 32; i += 32)
+        int n = destination.Length;
+        for (int i = 0; i < n; i += 32)   // every block in one loop, as in FusedKernels.Forward256
         {
             for (int h = 0; h < 16; h += 8)
             {
                 stream.NextHalf(h, out var c, out var s);
-                c.StoreUnsafe(ref d, (nuint)(i + h));
-                s.StoreUnsafe(ref d, (nuint)(i + 16 + h));
-            }
-        }
+                if (i <= n - 32)
+                {
+                    c.StoreUnsafe(ref d, (nuint)(i + h));
+                    s.StoreUnsafe(ref d, (nuint)(i + 16 + h));
+                    continue;
+                }
 
-        if (i < n)
-        {
-            stream.NextLow(out var a, out var c);
-            stream.NextHigh(out var b, out var e);
-            Span<float> block = stackalloc float[32];
-            ref float first = ref MemoryMarshal.GetReference(block);
-            a.StoreUnsafe(ref first);
-            b.StoreUnsafe(ref first, 8);
-            c.StoreUnsafe(ref first, 16);
-            e.StoreUnsafe(ref first, 24);
-            block[..(n - i)].CopyTo(destination[i..]);
+                // The last block: the cosines at i + h, then the sines at i + 16 + h, each whole where it fits.
+                var numbers = c;
+                for (int k = i + h; k < n; k += 16, numbers = s)
+                {
+                    if (k <= n - 8)
+                    {
+                        numbers.StoreUnsafe(ref d, (nuint)k);
+                    }
+                    else
+                    {
+                        CopyHead(VectorLanes.Of(ref numbers), destination[k..]);
+                    }
+                }
+            }
         }
     }
 
@@ -222,32 +246,32 @@ public static class GaussianNoise
     {
         var stream = new GaussianStream256(key);
         ref double d = ref MemoryMarshal.GetReference(destination);
-        int n = destination.Length, i = 0;
-        for (; i <= n - 32; i += 32)
+        int n = destination.Length;
+        for (int i = 0; i < n; i += 32)
         {
             for (int h = 0; h < 16; h += 8)
             {
                 stream.NextHalf(h, out var c, out var s);
-                var (c0, c1) = Vector256.Widen(c);
-                var (s0, s1) = Vector256.Widen(s);
-                c0.StoreUnsafe(ref d, (nuint)(i + h));
-                c1.StoreUnsafe(ref d, (nuint)(i + h + 4));
-                s0.StoreUnsafe(ref d, (nuint)(i + 16 + h));
-                s1.StoreUnsafe(ref d, (nuint)(i + 16 + h + 4));
-            }
-        }
+                if (i <= n - 32)
+                {
+                    StoreWidened(c, ref d, i + h);
+                    StoreWidened(s, ref d, i + 16 + h);
+                    continue;
+                }
 
-        if (i < n)
-        {
-            stream.NextLow(out var a, out var c);
-            stream.NextHigh(out var b, out var e);
-            Span<float> block = stackalloc float[32];
-            ref float first = ref MemoryMarshal.GetReference(block);
-            a.StoreUnsafe(ref first);
-            b.StoreUnsafe(ref first, 8);
-            c.StoreUnsafe(ref first, 16);
-            e.StoreUnsafe(ref first, 24);
-            Widen(block[..(n - i)], destination[i..]);
+                var numbers = c;
+                for (int k = i + h; k < n; k += 16, numbers = s)
+                {
+                    if (k <= n - 8)
+                    {
+                        StoreWidened(numbers, ref d, k);
+                    }
+                    else
+                    {
+                        CopyHead(VectorLanes.Of(ref numbers), destination[k..]);
+                    }
+                }
+            }
         }
     }
 
@@ -281,6 +305,23 @@ public static class GaussianNoise
             Widen(block[..Math.Min(32, destination.Length - i)], destination[i..]);
         }
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreWidened(Vector256<float> numbers, ref double destination, int offset)
+    {
+        var (low, high) = Vector256.Widen(numbers);
+        low.StoreUnsafe(ref destination, (nuint)offset);
+        high.StoreUnsafe(ref destination, (nuint)(offset + 4));
+    }
+
+    // The head of a last, partial vector, through a span over it: no stackalloc in a loop (a dynamic allocation, about
+    // 250 ns a call in a process pinned to one core) and no Vector256 passed to a call (docs/performance.md, "The tails").
+
+    /// <summary>The first destination.Length (&lt; numbers.Length) of <paramref name="numbers"/>.</summary>
+    private static void CopyHead(ReadOnlySpan<float> numbers, Span<float> destination) => numbers[..destination.Length].CopyTo(destination);
+
+    /// <summary>The first destination.Length (&lt; numbers.Length) of <paramref name="numbers"/>, widened.</summary>
+    private static void CopyHead(ReadOnlySpan<float> numbers, Span<double> destination) => Widen(numbers[..destination.Length], destination);
 
     private static void Widen(ReadOnlySpan<float> source, Span<double> destination)
     {

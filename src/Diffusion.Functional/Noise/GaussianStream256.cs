@@ -9,8 +9,8 @@ namespace Diffusion.Functional.Noise;
 /// as <see cref="GaussianStream512"/>, drawn eight lanes at a time.
 /// </summary>
 /// <remarks>
-/// <see cref="NextLow"/> returns numbers 32b … 32b + 7 and 32b + 16 … 32b + 23 for its b-th call (lanes 0–7), and
-/// <see cref="NextHigh"/> the other eight of each (lanes 8–15); a kernel calls both once per block of 32.
+/// <see cref="NextHalf"/> for lanes 0–7 returns numbers 32b … 32b + 7 and 32b + 16 … 32b + 23 of block b, and for lanes
+/// 8–15 the other eight of each; a kernel calls it for both halves, in that order, once per block of 32.
 /// The state is the 64 words in the seeding's layout (word w of lane ℓ at 16·w + ℓ), seeded in place and kept as
 /// ints: four Vector256&lt;int&gt; fields per half were what the kernels had before, but a field's type is resolved
 /// through the metadata, which loaded the System.Runtime.Intrinsics facade assembly in a process's first call (about
@@ -46,31 +46,17 @@ internal struct GaussianStream256
         return stream;
     }
 
-    /// <summary>Lanes 0–7: numbers 32b … 32b + 7 (<paramref name="cosines"/>) and 32b + 16 … 32b + 23 (<paramref name="sines"/>).</summary>
-    public void NextLow(out Vector256<float> cosines, out Vector256<float> sines) => Lanes256.Next(ref Half(0), out cosines, out sines);
-
-    /// <summary>Lanes 8–15: numbers 32b + 8 … 32b + 15 (<paramref name="cosines"/>) and 32b + 24 … 32b + 31 (<paramref name="sines"/>).</summary>
-    public void NextHigh(out Vector256<float> cosines, out Vector256<float> sines) => Lanes256.Next(ref Half(8), out cosines, out sines);
-
     /// <summary>
     /// Lanes <paramref name="first"/> … <paramref name="first"/> + 7 (0 or 8) inlined: numbers 32b + first … + 7
     /// (<paramref name="cosines"/>) and 32b + 16 + first … + 7 (<paramref name="sines"/>) when called for both halves of block b.
     /// </summary>
     /// <remarks>
-    /// For the kernels' loops over whole blocks, called in a loop over the two halves (not twice in a row): one
-    /// transform's values are live at a time, which AVX2's 16 registers hold, and the loop has no call boundary to
-    /// pass the results through memory (1.41 → 1.48 G samples/s on Zen 4; docs/performance.md).
+    /// For the kernels' loops over every block (the last partial one included), called in a loop over the two halves,
+    /// not twice in a row: one transform's values are live at a time, which AVX2's 16 registers hold, and the loop has
+    /// no call boundary to pass the results through memory (1.41 → 1.48 G samples/s on Zen 4; docs/performance.md).
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void NextHalf(int first, out Vector256<float> cosines, out Vector256<float> sines) => Lanes256.Advance(ref Half(first), out cosines, out sines);
-
-    /// <summary>The next 32 numbers, in order: <paramref name="n0"/> (8), <paramref name="n8"/>, <paramref name="n16"/>, <paramref name="n24"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Next(out Vector256<float> n0, out Vector256<float> n8, out Vector256<float> n16, out Vector256<float> n24)
-    {
-        NextLow(out n0, out n16);
-        NextHigh(out n8, out n24);
-    }
 
     /// <summary>The next raw 32-bit output of lanes 0–7 (<paramref name="lo"/>) and 8–15 (for tests).</summary>
     internal void NextBits(out Vector256<uint> lo, out Vector256<uint> hi)
@@ -106,16 +92,7 @@ internal struct GaussianStream256
 /// <summary>Eight of a stream's 16 xoshiro128+ lanes (Blackman &amp; Vigna 2018), word s_w of lane ℓ at 16·w + ℓ from a ref.</summary>
 internal static class Lanes256
 {
-    /// <summary>Advances each lane twice and returns its Box–Muller pair (r·cos θ, r·sin θ).</summary>
-    /// <remarks>
-    /// Out of line, for the last partial block and the tests: the loops over whole blocks inline <see cref="Advance"/>
-    /// one half at a time (<see cref="GaussianStream256.NextHalf"/>); both halves inlined one after the other make the
-    /// JIT spill (1.31 against 1.51 G samples/s on Zen 4, 2026-12-02).
-    /// </remarks>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    public static void Next(ref int half, out Vector256<float> cosines, out Vector256<float> sines) => Advance(ref half, out cosines, out sines);
-
-    /// <summary><see cref="Next"/> inlined.</summary>
+    /// <summary>Advances each lane twice and returns its Box–Muller pair (r·cos θ, r·sin θ), inlined into the kernels' loops.</summary>
     /// <remarks>
     /// The state is copied into locals for the two steps and written back once: through the ref every xor was a load
     /// and a store, 26 memory moves in a chain of store-to-load forwards (DOTNET_JitDisasm, issue 13).

@@ -76,6 +76,35 @@ public class GaussianNoiseTests
     });
 
     [Fact]
+    public void Fill_WritesItsWholeDestination_AndNothingAroundIt_OnEveryPath()
+    {
+        // Every remainder of a block of 32 on both sides of the vector widths (the tails store whole vectors where
+        // they fit and go through the stack only for the rest), a slice of a larger array whose other elements must
+        // keep their NaN.
+        const int Margin = 40;
+        NoiseKey key = NoiseKey.FromSeed(11);
+        for (int length = 0; length <= 100; length++)
+        {
+            float[] reference = NoiseStatistics.Fill(key, length, NoisePath.Scalar);
+            foreach (NoisePath path in NoiseStatistics.RunnablePaths)
+            {
+                var singles = Enumerable.Repeat(float.NaN, length + 2 * Margin).ToArray();
+                var doubles = Enumerable.Repeat(double.NaN, length + 2 * Margin).ToArray();
+                GaussianNoise.Fill(key, singles.AsSpan(Margin, length), path);
+                GaussianNoise.Fill(key, doubles.AsSpan(Margin, length), path);
+                AssertSameBits(reference, singles.AsSpan(Margin, length), $"{path}, float, length {length}");
+                for (int i = 0; i < singles.Length; i++)
+                {
+                    bool inside = i >= Margin && i < Margin + length;
+                    Assert.True(inside || float.IsNaN(singles[i]), $"{path}, float, length {length}: element {i - Margin} of the slice was written.");
+                    Assert.True(inside ? doubles[i] == singles[i] : double.IsNaN(doubles[i]),
+                        $"{path}, double, length {length}: element {i - Margin} of the slice is {doubles[i]:R}.");
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void SampleAndSampleSingle_EqualFill()
     {
         NoiseKey key = NoiseKey.FromSeed(5);
@@ -191,7 +220,7 @@ public class GaussianNoiseTests
     }
 
     [Fact]
-    public void Stream256_Next_GivesTheNumbersFillWrites()
+    public void Stream256_NextHalf_GivesTheNumbersFillWrites()
     {
         NoiseKey key = NoiseKey.FromSeed(11).Child(5);
         float[] expected = NoiseStatistics.Fill(key, 320, NoisePath.Scalar);
@@ -199,14 +228,15 @@ public class GaussianNoiseTests
         var actual = new float[320];
         for (int b = 0; b < 10; b++)
         {
-            stream.Next(out var n0, out var n8, out var n16, out var n24);
-            n0.CopyTo(actual.AsSpan(32 * b));
-            n8.CopyTo(actual.AsSpan((32 * b) + 8));
-            n16.CopyTo(actual.AsSpan((32 * b) + 16));
-            n24.CopyTo(actual.AsSpan((32 * b) + 24));
+            for (int h = 0; h < 16; h += 8)
+            {
+                stream.NextHalf(h, out var cosines, out var sines);
+                cosines.CopyTo(actual.AsSpan((32 * b) + h));
+                sines.CopyTo(actual.AsSpan((32 * b) + 16 + h));
+            }
         }
 
-        AssertSameBits(expected, actual, "GaussianStream256.Next");
+        AssertSameBits(expected, actual, "GaussianStream256.NextHalf");
     }
 
     internal static void AssertSameBits(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, string what)
