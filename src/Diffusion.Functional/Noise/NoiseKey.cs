@@ -36,6 +36,11 @@ public readonly record struct NoiseKey(ulong Value)
     private static ulong Mix(ulong key, ulong index) => Finalise(key ^ Finalise(index + 0x9E3779B97F4A7C15UL));
 
     /// <summary>SplitMix64's output function, a bijection on 64-bit integers with full avalanche.</summary>
+    /// <remarks>
+    /// Marked for inlining: crossgen2 left it a call in every precompiled caller (a key's Child twice, the AVX2 seeding
+    /// 32 times per stream), and in a one-CPU process that precompiled code may run for good (docs/performance.md).
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static ulong Finalise(ulong z)
     {
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
