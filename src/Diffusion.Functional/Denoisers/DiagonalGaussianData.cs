@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Diffusion.Functional.Images;
 using Diffusion.Functional.Noise;
 using Diffusion.Functional.Numerics;
@@ -155,6 +156,11 @@ public sealed class DiagonalGaussianData
 
         public bool PredictsVariance => false;
 
+        // The per-step methods are fully optimised at their first call: generic, they are not precompiled, and as tier-0
+        // code (calls for every vector operation) they stay so in a process on one CPU, where tiering did not replace
+        // them within seconds, nor did on-stack replacement (98 vectors per image is under its loop count;
+        // docs/performance.md, "The tails").
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Predict(ImageBatch<T> xt, ReadOnlySpan<int> timesteps, Span<T> prediction, Span<T> varianceInterpolation)
         {
             ArgumentNullException.ThrowIfNull(xt);
@@ -168,6 +174,7 @@ public sealed class DiagonalGaussianData
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Denoise(ImageBatch<T> xTilde, ReadOnlySpan<double> sigmas, Span<T> denoised)
         {
             ArgumentNullException.ThrowIfNull(xTilde);
@@ -206,6 +213,7 @@ public sealed class DiagonalGaussianData
         }
 
         /// <summary>y_j = fma(k_j, x_j, o_j): vector fma where the hardware has it, the same correctly rounded result per element.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void MultiplyAdd(ReadOnlySpan<T> k, ReadOnlySpan<T> x, ReadOnlySpan<T> o, Span<T> y)
         {
             int j = 0;
