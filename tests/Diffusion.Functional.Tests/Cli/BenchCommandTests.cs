@@ -6,8 +6,8 @@ namespace Diffusion.Functional.Tests.Cli;
 
 /// <summary>
 /// <c>diffusion bench</c>: the shape of its output and its option checks. Speed is not tested here (it is shown by
-/// BenchmarkDotNet, docs/performance.md); the runs are as short as the command allows, on this process's path only
-/// (a test host cannot start the tool as a child process).
+/// BenchmarkDotNet, docs/performance.md); the runs are as short as the command allows, in this process, on its path
+/// only (<see cref="PrecompiledKernelsTests"/> starts the tool in a fresh process, for what only a first call shows).
 /// </summary>
 public class BenchCommandTests
 {
