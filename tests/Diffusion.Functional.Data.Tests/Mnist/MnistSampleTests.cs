@@ -1,5 +1,6 @@
 using Diffusion.Functional.Data.Mnist;
 using Diffusion.Functional.Images;
+using Diffusion.Functional.TestSupport;
 
 namespace Diffusion.Functional.Data.Tests.Mnist;
 
@@ -38,7 +39,7 @@ public class MnistSampleTests
     [Fact]
     public void EmbeddedSample_IsTheFilesInData()
     {
-        string data = Path.Combine(RepositoryRoot(), "data");
+        string data = Path.Combine(RepositoryRoot.Find(), "data");
         MnistDigits files = MnistFiles.Load(
             Path.Combine(data, "mnist-sample-images-idx3-ubyte.gz"), Path.Combine(data, "mnist-sample-labels-idx1-ubyte.gz"));
         Assert.Equal(files.Images, Sample.Images);
@@ -50,12 +51,5 @@ public class MnistSampleTests
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => Sample.Image(1000));
         Assert.Contains("outside 0..999", e.Message);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-            if (File.Exists(Path.Combine(folder.FullName, "Diffusion.Functional.sln"))) return folder.FullName;
-        throw new InvalidOperationException("The tests run inside the repository; no Diffusion.Functional.sln above " + AppContext.BaseDirectory);
     }
 }

@@ -1,4 +1,5 @@
 using System.Xml.Linq;
+using Diffusion.Functional.TestSupport;
 
 namespace Diffusion.Functional.Packaging.Tests.Support;
 
@@ -6,7 +7,7 @@ namespace Diffusion.Functional.Packaging.Tests.Support;
 public static class Repository
 {
     /// <summary>The folder holding Diffusion.Functional.sln, found upwards from the test assembly.</summary>
-    public static string Root { get; } = FindRoot();
+    public static string Root { get; } = RepositoryRoot.Find();
 
     /// <summary>A path relative to the repository root.</summary>
     public static string PathOf(params string[] parts) => Path.Combine([Root, .. parts]);
@@ -40,12 +41,5 @@ public static class Repository
         if (elements.Count != 1)
             throw new InvalidOperationException($"{file} sets <{name}> {elements.Count} times; it must set it exactly once.");
         return elements[0].Value.Trim();
-    }
-
-    private static string FindRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-            if (File.Exists(Path.Combine(folder.FullName, "Diffusion.Functional.sln"))) return folder.FullName;
-        throw new InvalidOperationException($"No Diffusion.Functional.sln above {AppContext.BaseDirectory}: the tests run inside the repository.");
     }
 }

@@ -1,4 +1,3 @@
-using Diffusion.Functional.Tests.Support;
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Text;
@@ -6,6 +5,7 @@ using Diffusion.Functional.Images;
 using Diffusion.Functional.Noise;
 using Diffusion.Functional.Onnx;
 using Diffusion.Functional.Sampling;
+using Diffusion.Functional.Tests.Support;
 
 namespace Diffusion.Functional.Tests.Cli;
 

@@ -31,5 +31,4 @@ public class PublicSurfaceTests
         Assert.Fail($"The public API differs from docs/public-api.txt (the built surface is in docs/public-api.received.txt).\n" +
                     $"New or changed:\n  {string.Join("\n  ", added)}\nGone or changed:\n  {string.Join("\n  ", removed)}");
     }
-
 }
