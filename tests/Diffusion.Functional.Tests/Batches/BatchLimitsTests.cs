@@ -72,7 +72,7 @@ public sealed class BatchLimitsTests
     public void FiniteCheck_FindsABadValueInEveryPositionOfAShortSpan()
     {
         // Lengths up to two blocks of four vectors and more, so that each of the four sums, the loop over single
-        // vectors after the blocks, and the tail are covered; NaN and both infinities.
+        // vectors after the blocks, and the tail are covered, in the vector and in the scalar sums; NaN and both infinities.
         float[] bad = [float.NaN, float.PositiveInfinity, float.NegativeInfinity];
         for (int length = 1; length <= 75; length++)
             for (int position = 0; position < length; position++)
@@ -81,8 +81,18 @@ public sealed class BatchLimitsTests
                 values[position] = bad[position % 3];
                 var e = Assert.Throws<ArgumentException>(() => BatchArguments.Finite(values, "v"));
                 Assert.Contains($"v[{position}] = {bad[position % 3].ToString(System.Globalization.CultureInfo.InvariantCulture)}", e.Message);
+                // Both sums, whichever one this machine's Finite takes (the scalar one where Vector256 is emulated).
+                Assert.False(BatchArguments.AllFinite256(values), $"Vector256 sums, length {length}, position {position}");
+                Assert.False(BatchArguments.AllFiniteScalar(values), $"scalar sums, length {length}, position {position}");
             }
-        BatchArguments.Finite([float.MaxValue, -float.MaxValue, float.Epsilon, 0f, -0f], "v");
+        float[] extremes = [float.MaxValue, -float.MaxValue, float.Epsilon, 0f, -0f];
+        BatchArguments.Finite(extremes, "v");
+        for (int length = 0; length <= 75; length++)
+        {
+            var finite = Enumerable.Range(0, length).Select(i => extremes[i % extremes.Length]).ToArray();
+            Assert.True(BatchArguments.AllFinite256(finite), $"Vector256 sums, length {length}");
+            Assert.True(BatchArguments.AllFiniteScalar(finite), $"scalar sums, length {length}");
+        }
     }
 
     [Fact]
