@@ -124,9 +124,9 @@ internal static class BatchArguments
 
     /// <summary><see cref="AllFinite256"/> in four scalar sums, where Vector256 is not hardware-accelerated.</summary>
     /// <remarks>
-    /// Without AVX2 (and on Arm64) every Vector256 operation is a managed fallback loop, and the vector sums cost
-    /// the scalar path's forward call more than its noise did in a process's first calls (docs/performance.md,
-    /// "The floor of call 1").
+    /// Without AVX2 (and on Arm64) every Vector256 operation is CoreLib's managed fallback, a call in tier-0 code,
+    /// and there the vector sums cost the scalar path's forward call more than its noise did in a process's first
+    /// calls (docs/performance.md, "The floor of call 1").
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool AllFiniteScalar(ReadOnlySpan<float> values)
