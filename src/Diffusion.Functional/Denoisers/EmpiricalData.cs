@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Diffusion.Functional.Images;
 using Diffusion.Functional.Numerics;
 using Diffusion.Functional.Parameterisation;
@@ -212,6 +213,7 @@ public sealed record EmpiricalData(ImageBatch<double> Images)
 
         public bool PredictsVariance => false;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Predict(ImageBatch<T> xt, ReadOnlySpan<int> timesteps, Span<T> prediction, Span<T> varianceInterpolation)
         {
             RequireOneChannel(xt);
@@ -219,6 +221,7 @@ public sealed record EmpiricalData(ImageBatch<double> Images)
                 Write(data.PosteriorMean(schedule, xt.ToImage(k), timesteps[k]).Pixels, prediction.Slice(k * xt.ValuesPerImage, xt.ValuesPerImage));
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Denoise(ImageBatch<T> xTilde, ReadOnlySpan<double> sigmas, Span<T> denoised)
         {
             RequireOneChannel(xTilde);
@@ -234,6 +237,7 @@ public sealed record EmpiricalData(ImageBatch<double> Images)
                 throw new ArgumentException($"The empirical denoiser works on one-channel images; the batch has {batch.Channels} channels.", nameof(batch));
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Write(ReadOnlySpan<double> source, Span<T> destination)
         {
             for (int j = 0; j < source.Length; j++) destination[j] = T.CreateTruncating(source[j]);

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Diffusion.Functional.Numerics;
 
 namespace Diffusion.Functional.Images;
@@ -193,6 +194,7 @@ public sealed class ImageBatch<T> : IEquatable<ImageBatch<T>>
     }
 
     /// <summary>Channel <paramref name="channel"/> of image <paramref name="index"/> as a double <see cref="Image"/> (widened exactly).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // per image and step in the per-image denoisers
     public Image ToImage(int index, int channel = 0)
     {
         ReadOnlySpan<T> image = ImageValues(index);

@@ -123,10 +123,11 @@ public static class PredictionConversions
     };
 
     /// <summary>
-    /// the scalar conversion over spans, with the pair of targets chosen once and the same IEEE operations per
+    /// The scalar conversion over spans, with the pair of targets chosen once and the same IEEE operations per
     /// element in vector and scalar form (so every element has the scalar formula's bits). <paramref name="destination"/>
     /// may not overlap the inputs unless it is one of them exactly.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal static void ConvertUnchecked<T>(PredictionTarget from, PredictionTarget to, ReadOnlySpan<T> p, ReadOnlySpan<T> x, T a, T s, Span<T> destination)
         where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {

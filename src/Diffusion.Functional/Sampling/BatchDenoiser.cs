@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using Diffusion.Functional.Images;
 using Diffusion.Functional.Parameterisation;
@@ -35,7 +36,7 @@ public static class BatchDenoiser
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(network);
-        return new FunctionDenoiser<T>(schedule, target, (xt, timesteps, prediction) =>
+        return new FunctionDenoiser<T>(schedule, target, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (xt, timesteps, prediction) =>
         {
             Span<int> zeroBased = timesteps.Length <= 256 ? stackalloc int[timesteps.Length] : new int[timesteps.Length];
             for (int i = 0; i < timesteps.Length; i++) zeroBased[i] = NetworkTimestep(timesteps[i]);

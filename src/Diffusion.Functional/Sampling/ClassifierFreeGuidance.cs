@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using Diffusion.Functional.Images;
 using Diffusion.Functional.Numerics;
@@ -78,6 +79,7 @@ public sealed class ClassifierFreeGuidance<T> : IBatchDenoiser<T> where T : unma
     /// the model, at integer or real timesteps: the one implementation behind <see cref="Predict"/> and the continuous
     /// guidance of <see cref="ClassifierFreeGuidance.Create{T}"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void Guide<TStep>(ImageBatch<T> xt, ReadOnlySpan<TStep> timesteps, ConditionalRun<TStep> run, Span<T> prediction, Span<T> varianceInterpolation)
     {
         ArgumentNullException.ThrowIfNull(xt);
@@ -111,6 +113,7 @@ public sealed class ClassifierFreeGuidance<T> : IBatchDenoiser<T> where T : unma
     }
 
     /// <summary>p̂ = w·p_y + (1 − w)·p_∅ value by value (Ho &amp; Salimans 2022, eq. 6, with w = their w + 1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Combine(ReadOnlySpan<T> conditional, ReadOnlySpan<T> unconditional, T scale, Span<T> guided)
     {
         T other = T.One - scale;
@@ -118,6 +121,7 @@ public sealed class ClassifierFreeGuidance<T> : IBatchDenoiser<T> where T : unma
     }
 
     /// <summary>p̂ ← φ·p̂·std(p_y)/std(p̂) + (1 − φ)·p̂ for one image (Lin et al. 2023, eqs. 15–16; the ratio is the same with n or n − 1 in the std).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RescaleImage(ReadOnlySpan<T> conditional, Span<T> guided, double rescale)
     {
         double guidedStd = StandardDeviation(guided);
@@ -127,6 +131,7 @@ public sealed class ClassifierFreeGuidance<T> : IBatchDenoiser<T> where T : unma
         for (int j = 0; j < guided.Length; j++) guided[j] *= f;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double StandardDeviation(ReadOnlySpan<T> values)
     {
         double mean = 0.0;

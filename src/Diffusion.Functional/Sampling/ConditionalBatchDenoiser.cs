@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using Diffusion.Functional.Images;
 using Diffusion.Functional.Parameterisation;
@@ -92,6 +93,7 @@ public static class ConditionalBatchDenoiser
         public int ClassCount => denoisers.Length - 1;
         public int UnconditionalLabel => denoisers.Length - 1;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Predict(ImageBatch<T> xt, ReadOnlySpan<int> timesteps, ReadOnlySpan<int> labels, Span<T> prediction, Span<T> varianceInterpolation)
         {
             ArgumentNullException.ThrowIfNull(xt);

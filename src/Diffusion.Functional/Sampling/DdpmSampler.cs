@@ -141,6 +141,7 @@ public sealed record DdpmSampler(DdpmVariance Variance = DdpmVariance.FixedSmall
     };
 
     /// <summary>σ per value for the learned range: √exp(((v + 1)/2)·log β_i + ((1 − v)/2)·log β̃_i) (Nichol &amp; Dhariwal 2021, eq. 15).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void LearnedStandardDeviation<T>(NoiseSchedule chain, int i, ReadOnlySpan<T> interpolation, Span<T> deviation)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Diffusion.Functional.Images;
 using Diffusion.Functional.Numerics;
 using Diffusion.Functional.Parameterisation;
@@ -111,6 +112,7 @@ public sealed class Denoiser : IBatchDenoiser<double>, IBatchDenoiser<float>
     void IBatchDenoiser<float>.Predict(ImageBatch<float> xt, ReadOnlySpan<int> timesteps, Span<float> prediction, Span<float> varianceInterpolation) =>
         PredictEach(xt, timesteps, prediction, varianceInterpolation);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void PredictEach<T>(ImageBatch<T> xt, ReadOnlySpan<int> timesteps, Span<T> prediction, Span<T> varianceInterpolation)
         where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
@@ -125,6 +127,7 @@ public sealed class Denoiser : IBatchDenoiser<double>, IBatchDenoiser<float>
             if (PredictsVariance) Write(output.VarianceInterpolation!.Pixels, varianceInterpolation.Slice(k * per, per));
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         static void Write(ReadOnlySpan<double> source, Span<T> destination)
         {
             for (int j = 0; j < source.Length; j++) destination[j] = T.CreateTruncating(source[j]);

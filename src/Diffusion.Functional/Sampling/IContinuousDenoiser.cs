@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using Diffusion.Functional.Images;
 using Diffusion.Functional.Parameterisation;
@@ -173,6 +174,7 @@ public static class ContinuousDenoiser
 
         public bool PredictsVariance => false;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Predict(ImageBatch<T> xt, ReadOnlySpan<int> timesteps, Span<T> prediction, Span<T> varianceInterpolation)
         {
             ArgumentNullException.ThrowIfNull(xt);
@@ -190,6 +192,7 @@ public static class ContinuousDenoiser
             Denoise(ImageBatch<T>.Own(xt.Count, xt.Channels, xt.Height, xt.Width, scaled), sigmas, prediction);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Denoise(ImageBatch<T> xTilde, ReadOnlySpan<double> sigmas, Span<T> denoised)
         {
             ArgumentNullException.ThrowIfNull(xTilde);
@@ -209,6 +212,7 @@ public static class ContinuousDenoiser
 
         public bool PredictsVariance => false;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Predict(ImageBatch<T> xt, ReadOnlySpan<int> timesteps, Span<T> prediction, Span<T> varianceInterpolation)
         {
             ArgumentNullException.ThrowIfNull(xt);
@@ -217,6 +221,7 @@ public static class ContinuousDenoiser
             network(xt, zeroBased, prediction);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Denoise(ImageBatch<T> xTilde, ReadOnlySpan<double> sigmas, Span<T> denoised)
         {
             ArgumentNullException.ThrowIfNull(xTilde);

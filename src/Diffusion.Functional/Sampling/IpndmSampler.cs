@@ -48,8 +48,7 @@ public sealed record IpndmSampler : ISampler
             {
                 T[] slope = slopes.Count == 4 ? slopes[^1] : new T[length];
                 if (slopes.Count == 4) slopes.RemoveAt(3);
-                T s = T.CreateTruncating(sigma);
-                for (int j = 0; j < length; j++) slope[j] = (x[j] - denoised[j]) / s;
+                SigmaChain<T>.Slope(x, denoised, sigma, slope);
                 slopes.Insert(0, slope);
                 double h = sigmaNext - sigma;
                 double[] weights = Coefficients[slopes.Count - 1];

@@ -46,8 +46,7 @@ public sealed record LmsSampler(int Order = 4) : ISampler
             {
                 T[] slope = slopes.Count == Order ? slopes[^1] : new T[length];
                 if (slopes.Count == Order) slopes.RemoveAt(slopes.Count - 1);
-                T s = T.CreateTruncating(sigma);
-                for (int j = 0; j < length; j++) slope[j] = (x[j] - denoised[j]) / s;
+                SigmaChain<T>.Slope(x, denoised, sigma, slope);
                 slopes.Insert(0, slope);
                 int q = slopes.Count;
                 var nodes = new double[q];

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Diffusion.Functional.Images;
 using Diffusion.Functional.Parameterisation;
 
@@ -10,6 +11,11 @@ namespace Diffusion.Functional.Sampling;
 /// σ_0), and the denoiser D(x̃; σ_i) = x̂_0 evaluated at x = √ᾱ_{τ_i}·x̃ and τ_i, one call for the whole batch. At σ
 /// between the grid's levels (Heun's churn, DPM-2's midpoints) it calls the <see cref="IContinuousDenoiser{T}"/>.
 /// </summary>
+/// <remarks>
+/// The methods that loop over the values are fully optimised at their first call: generic, they are never precompiled,
+/// and as tier-0 code (a call per generic-math operation) a Heun run of one 28×28 image took 18× its warm time for
+/// the first seconds of a process on one core (docs/performance.md, "The samplers' first runs").
+/// </remarks>
 internal sealed class SigmaChain<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly SamplerRun<T> _run;
@@ -53,6 +59,7 @@ internal sealed class SigmaChain<T> where T : unmanaged, IFloatingPointIeee754<T
     public double Lambda(int i) => -Math.Log(_sigma[i]);
 
     /// <summary>x̃_N = x_{τ_N}/√ᾱ_{τ_N}, a fresh array.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public T[] StartState()
     {
         T a = T.CreateTruncating(_run.Plan.Schedule.SqrtAlphaBar(Count));
@@ -63,6 +70,7 @@ internal sealed class SigmaChain<T> where T : unmanaged, IFloatingPointIeee754<T
     }
 
     /// <summary>D(x̃; σ_i) = x̂_0 for the batch: one denoiser call at x = √ᾱ_{τ_i}·x̃ and timestep τ_i, converted exactly.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Denoise(ReadOnlySpan<T> xTilde, int i, Span<T> denoised)
     {
         _run.Parallel?.CancellationToken.ThrowIfCancellationRequested();
@@ -71,8 +79,7 @@ internal sealed class SigmaChain<T> where T : unmanaged, IFloatingPointIeee754<T
         for (int j = 0; j < _scaled.Length; j++) _scaled[j] = a * xTilde[j];
         SamplerKernels.Evaluate(_run.Denoiser, ImageBatch<T>.Own(_count, _channels, _height, _width, _scaled), _run.Plan.Timesteps[i - 1], _timesteps, _prediction, _interpolation);
         PredictionTarget target = _run.Denoiser.Target;
-        for (int j = 0; j < _scaled.Length; j++)
-            denoised[j] = PredictionConversions.ConvertUnchecked(target, PredictionTarget.X0, _prediction[j], _scaled[j], a, s);
+        PredictionConversions.ConvertUnchecked(target, PredictionTarget.X0, _prediction, _scaled, a, s, denoised);
     }
 
     /// <summary>
@@ -90,6 +97,7 @@ internal sealed class SigmaChain<T> where T : unmanaged, IFloatingPointIeee754<T
     }
 
     /// <summary>D(x̃; σ) = x̂_0 for the batch at a noise level σ &gt; 0 off the grid: one call of the continuous denoiser.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void DenoiseAt(ReadOnlySpan<T> xTilde, double sigma, Span<T> denoised)
     {
         _run.Parallel?.CancellationToken.ThrowIfCancellationRequested();
@@ -103,6 +111,7 @@ internal sealed class SigmaChain<T> where T : unmanaged, IFloatingPointIeee754<T
     private double[]? _sigmas;
 
     /// <summary>Fills z for image k's step from τ_i (its key <c>ImageKeys[k].Child(τ_i)</c>, or the run's noise).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Noise(int i, Span<T> z)
     {
         int per = Length / _count, timestep = _run.Plan.Timesteps[i - 1];
@@ -111,6 +120,7 @@ internal sealed class SigmaChain<T> where T : unmanaged, IFloatingPointIeee754<T
     }
 
     /// <summary>Reports step i (σ_i → σ_{i−1}) to the observer in the chain's own scaling x = √ᾱ·x̃, with ε̂ = (x̃ − D)/σ_i.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Report(int i, ReadOnlySpan<T> xTilde, ReadOnlySpan<T> denoised, ReadOnlySpan<T> next)
     {
         if (_run.Observer is not { } observer) return;
@@ -131,7 +141,16 @@ internal sealed class SigmaChain<T> where T : unmanaged, IFloatingPointIeee754<T
     /// <summary>The batch x_0 = x̃_0 (ᾱ_0 = 1), handed over.</summary>
     public ImageBatch<T> Batch(T[] values) => ImageBatch<T>.Own(_count, _channels, _height, _width, values);
 
+    /// <summary>The probability-flow ODE's slope d = (x̃ − D(x̃; σ))/σ per value (Karras et al. 2022, eq. 4), into <paramref name="slope"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Slope(ReadOnlySpan<T> xTilde, ReadOnlySpan<T> denoised, double sigma, Span<T> slope)
+    {
+        T s = T.CreateTruncating(sigma);
+        for (int j = 0; j < slope.Length; j++) slope[j] = (xTilde[j] - denoised[j]) / s;
+    }
+
     /// <summary>y = c₁·u₁ + c₂·u₂ per value, as fma(c₂, u₂, c₁·u₁).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Combine(double c1, ReadOnlySpan<T> u1, double c2, ReadOnlySpan<T> u2, Span<T> y)
     {
         T a = T.CreateTruncating(c1), b = T.CreateTruncating(c2);
@@ -139,6 +158,7 @@ internal sealed class SigmaChain<T> where T : unmanaged, IFloatingPointIeee754<T
     }
 
     /// <summary>y = c₁·u₁ + c₂·u₂ + c₃·u₃ per value.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Combine(double c1, ReadOnlySpan<T> u1, double c2, ReadOnlySpan<T> u2, double c3, ReadOnlySpan<T> u3, Span<T> y)
     {
         T a = T.CreateTruncating(c1), b = T.CreateTruncating(c2), c = T.CreateTruncating(c3);
@@ -146,6 +166,7 @@ internal sealed class SigmaChain<T> where T : unmanaged, IFloatingPointIeee754<T
     }
 
     /// <summary>y = Σ_k c_k·u_k per value (the multistep samplers' combinations of x̃ and earlier D).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Combine(ReadOnlySpan<double> coefficients, ReadOnlySpan<T[]> terms, Span<T> y)
     {
         Span<T> c = stackalloc T[coefficients.Length];

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Diffusion.Functional.Images;
 using Diffusion.Functional.Numerics;
 
@@ -69,6 +70,7 @@ public abstract record X0Processing
     /// the data range (<see cref="Clip"/>), or dynamically thresholded (<see cref="DynamicThreshold"/>; Saharia et al. 2022,
     /// §2.3), computed in double and rounded once to T. Returns false for <see cref="None"/> (x̂_0 is unchanged).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal bool ApplyTo<T>(ReadOnlySpan<T> x0, Span<T> destination) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         switch (this)
