@@ -13,7 +13,7 @@ namespace Diffusion.Functional.Sampling;
 /// </summary>
 /// <remarks>
 /// The methods that loop over the values are fully optimised at their first call: generic, they are never precompiled,
-/// and as tier-0 code (a call per generic-math operation) a Heun run of one 28×28 image took 18× its warm time for
+/// and as tier-0 code (a call per generic-math operation) a Heun run of one 28×28 image took 13–20× its warm time for
 /// the first seconds of a process on one core (docs/performance.md, "The samplers' first runs").
 /// </remarks>
 internal sealed class SigmaChain<T> where T : unmanaged, IFloatingPointIeee754<T>

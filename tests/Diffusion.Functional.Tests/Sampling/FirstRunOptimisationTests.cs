@@ -8,7 +8,7 @@ namespace Diffusion.Functional.Tests.Sampling;
 
 /// <summary>
 /// A generic method is never precompiled, so until tiered compilation replaces it (seconds, in a process on one core)
-/// it runs as tier-0 code, with a call per generic-math operation: a Heun run of one 28×28 image took 18× its warm time
+/// it runs as tier-0 code, with a call per generic-math operation: a Heun run of one 28×28 image took 13–20× its warm time
 /// that way (docs/performance.md, "The samplers' first runs"). So every generic method of the core with a loop is
 /// fully optimised at its first call, or runs once per call of the API and is named here with the reason.
 /// </summary>
