@@ -192,7 +192,6 @@ public static class ContinuousDenoiser
             Denoise(ImageBatch<T>.Own(xt.Count, xt.Channels, xt.Height, xt.Width, scaled), sigmas, prediction);
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Denoise(ImageBatch<T> xTilde, ReadOnlySpan<double> sigmas, Span<T> denoised)
         {
             ArgumentNullException.ThrowIfNull(xTilde);
