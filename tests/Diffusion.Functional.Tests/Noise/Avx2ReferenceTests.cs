@@ -1,4 +1,3 @@
-using System.Runtime.Intrinsics.X86;
 using Diffusion.Functional.Noise;
 using Diffusion.Functional.Tests.Support;
 using Diffusion.Functional.TestSupport;
@@ -17,14 +16,8 @@ public class Avx2ReferenceTests(ITestOutputHelper output)
     [Fact]
     public void CReference_GivesTheLibrarysNumbers_BitForBit()
     {
-        string? compiler = new[] { "gcc", "cc" }.FirstOrDefault(program => ChildProcess.Succeeds(program, "--version"));
-        if (compiler is null || !Avx2.IsSupported || !Fma.IsSupported)
-        {
-            Assert.False(compiler is null && Environment.GetEnvironmentVariable("DIFFUSION_TEST_REQUIRE_CC") == "1",
-                "DIFFUSION_TEST_REQUIRE_CC=1 but neither gcc nor cc runs here (Debian: apt-get install gcc).");
-            output.WriteLine(compiler is null ? "Not run: no C compiler (.ci/run installs gcc)." : "Not run: this CPU has no AVX2 and FMA.");
-            return;
-        }
+        string? compiler = CCompiler.ForAvx2(output);
+        if (compiler is null) return;
 
         string folder = Directory.CreateTempSubdirectory("avx2-reference-").FullName;
         try

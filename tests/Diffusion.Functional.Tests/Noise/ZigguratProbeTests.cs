@@ -10,7 +10,7 @@ namespace Diffusion.Functional.Tests.Noise;
 /// tools/bench/ziggurat_probe.c, the vector ziggurat that docs/performance.md ("A ziggurat, measured") compares with the
 /// Box–Muller code, keeps the promise it was built to test: its scalar, AVX2 and AVX-512 builds (and the AVX2 build that
 /// lists rejections in a branch) give the same bits, and every rejected candidate is finished, so no number is left as
-/// a candidate's raw bits. Compiler and CPU as <see cref="Avx2ReferenceTests"/>.
+/// a candidate's raw bits. Needs a C compiler and an AVX2 machine (<see cref="CCompiler.ForAvx2"/>).
 /// </summary>
 public class ZigguratProbeTests(ITestOutputHelper output)
 {
@@ -20,14 +20,8 @@ public class ZigguratProbeTests(ITestOutputHelper output)
     [Fact]
     public void EveryBuild_GivesTheScalarBuildsBits_AndFinishesEveryRejectedCandidate()
     {
-        string? compiler = new[] { "gcc", "cc" }.FirstOrDefault(program => ChildProcess.Succeeds(program, "--version"));
-        if (compiler is null || !Avx2.IsSupported || !Fma.IsSupported)
-        {
-            Assert.False(compiler is null && Environment.GetEnvironmentVariable("DIFFUSION_TEST_REQUIRE_CC") == "1",
-                "DIFFUSION_TEST_REQUIRE_CC=1 but neither gcc nor cc runs here (Debian: apt-get install gcc).");
-            output.WriteLine(compiler is null ? "Not run: no C compiler (.ci/run installs gcc)." : "Not run: this CPU has no AVX2 and FMA.");
-            return;
-        }
+        string? compiler = CCompiler.ForAvx2(output);
+        if (compiler is null) return;
 
         var builds = new List<(string Name, string[] Flags)>
         {
