@@ -251,6 +251,12 @@ static void fill(uint64_t key, float *out, int n) {
     }
 }
 
+static int numbers(const char *text) { /* numbers per stream: 1 to 65,536 (the rejected list's size) */
+    int n = atoi(text);
+    if (n < 1 || n > 65536) fprintf(stderr, "numbers per stream must be 1 to 65536, not %s\n", text), exit(2);
+    return n;
+}
+
 static double now(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
@@ -261,7 +267,7 @@ int main(int argc, char **argv) {
     tables();
     make_leftpack();
     if (argc == 4 && strcmp(argv[1], "--bits") == 0) {
-        int n = atoi(argv[3]);
+        int n = numbers(argv[3]);
         float *out = malloc(sizeof(float) * (size_t)n);
         fill(strtoull(argv[2], NULL, 0), out, n);
         for (int i = 0; i < n; i++) {
@@ -272,7 +278,7 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (argc == 4 && strcmp(argv[1], "--moments") == 0) {
-        int n = atoi(argv[2]), streams = atoi(argv[3]);
+        int n = numbers(argv[2]), streams = atoi(argv[3]);
         float *out = malloc(sizeof(float) * (size_t)n);
         double s1 = 0, s2 = 0, s4 = 0, largest = 0;
         long count = 0;
@@ -289,8 +295,7 @@ int main(int argc, char **argv) {
                count, s1 / count, s2 / count, s4 / count, largest, (double)fixes / count);
         return 0;
     }
-    int n = argc > 1 ? atoi(argv[1]) : 784, streams = argc > 2 ? atoi(argv[2]) : 25000;
-    if (n < 1 || n > 65536) return fprintf(stderr, "numbers-per-stream must be 1 to 65536\n"), 2;
+    int n = argc > 1 ? numbers(argv[1]) : 784, streams = argc > 2 ? atoi(argv[2]) : 25000;
     float *out = malloc(sizeof(float) * (size_t)n);
     double best = 1e30, sink = 0;
     for (int round = 0; round < 9; round++) {
