@@ -15,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "stream_seeding.h"
+#include "probe_common.h"
 
 #define F(x) _mm256_set1_ps(x)
 #define I(x) _mm256_set1_epi32((int)(x))
@@ -110,12 +110,6 @@ static void fill(uint64_t key, float *out, int n) {
     }
 }
 
-static double now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + 1e-9 * t.tv_nsec;
-}
-
 int main(int argc, char **argv) {
     if (argc == 4 && strcmp(argv[1], "--bits") == 0) {
         uint64_t seed = strtoull(argv[2], NULL, 0);   /* NoiseKey.FromSeed: Mix(seed, 0x6A09E667F3BCC908) */
@@ -131,15 +125,6 @@ int main(int argc, char **argv) {
         return 0;
     }
     int n = argc > 1 ? atoi(argv[1]) : 784, streams = argc > 2 ? atoi(argv[2]) : 25000;
-    float *out = malloc(sizeof(float) * (size_t)n);
-    double best = 1e30, sink = 0;
-    for (int round = 0; round < 9; round++) {
-        double t0 = now();
-        for (int s = 0; s < streams; s++) { fill((uint64_t)s, out, n); sink += out[n - 1]; }
-        double dt = now() - t0;
-        if (dt < best) best = dt;
-    }
-    printf("{\"numbers_per_stream\": %d, \"samples_per_s\": %.0f, \"ns_per_stream\": %.1f, \"sink\": %g}\n",
-           n, (double)n * streams / best, best / streams * 1e9, sink);
+    print_rate(fill, n, streams);
     return 0;
 }

@@ -13,7 +13,7 @@
  *   -DFREE_FIXES for the pass and its bookkeeping with the fixes' own work left out (a bound, too),
  *   -DBRANCHY (AVX2 only) to list the rejected positions in a rarely taken branch instead of without branches,
  *   or -DINLINE_FIX (AVX2 only) to finish rejected lanes inside the loop, each from its own lane (other numbers)
- *   taskset -c 0 /tmp/zig256 [numbers-per-stream=784] [streams=25000]    rate, best of 9, as avx2_reference.c
+ *   taskset -c 0 /tmp/zig256 [numbers-per-stream=784] [streams=25000]    rate, best of 9 (probe_common.h)
  *   /tmp/zig256 --bits KEY N        the first N numbers' bits of stream KEY (compare the paths with md5sum)
  *   /tmp/zig256 --moments N STREAMS mean, variance, fourth moment, largest |z|, share of numbers fixed */
 #include <immintrin.h>
@@ -24,7 +24,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "stream_seeding.h"
+#include "probe_common.h"
 
 #ifndef LAYERS
 #define LAYERS 256
@@ -257,12 +257,6 @@ static int numbers(const char *text) { /* numbers per stream: 1 to 65,536 (the r
     return n;
 }
 
-static double now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + 1e-9 * t.tv_nsec;
-}
-
 int main(int argc, char **argv) {
     tables();
     make_leftpack();
@@ -296,18 +290,6 @@ int main(int argc, char **argv) {
         return 0;
     }
     int n = argc > 1 ? numbers(argv[1]) : 784, streams = argc > 2 ? atoi(argv[2]) : 25000;
-    float *out = malloc(sizeof(float) * (size_t)n);
-    double best = 1e30, sink = 0;
-    for (int round = 0; round < 9; round++) {
-        double t0 = now();
-        for (int s = 0; s < streams; s++) {
-            fill((uint64_t)s, out, n);
-            sink += out[n - 1];
-        }
-        double dt = now() - t0;
-        if (dt < best) best = dt;
-    }
-    printf("{\"numbers_per_stream\": %d, \"samples_per_s\": %.0f, \"ns_per_stream\": %.1f, \"sink\": %g}\n", n,
-           (double)n * streams / best, best / streams * 1e9, sink);
+    print_rate(fill, n, streams);
     return 0;
 }
